@@ -1,0 +1,249 @@
+"""Starter corpus: real signers' fingerspelling (spoken-to-signed's lexicon) composed into words and phrases.
+
+Words come from wordfreq's frequency lists, filtered to those the language pair's alphabet covers.
+Train/val/test are disjoint by word: a word's split is a hash of (seed, word), the same in every pair,
+and a phrase only uses words of its own split. Letters are composed with spoken-to-signed's own
+`FingerspellingPoseLookup` and `concatenate_poses`. The build is parallel and resumable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import random
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from signgen.corpus import Corpus, Sample, finalize
+from signgen.errors import SigngenError
+from signgen.pose.augment import AugmentConfig, random_augment
+from signgen.pose.io import write_pose
+from signgen.pose.skeleton import to_canonical
+from signgen.pose.tensors import array_to_pose, pose_to_array
+
+PROGRESS = "progress.jsonl"
+BUILD = "build.json"
+
+
+@dataclass
+class StarterConfig:
+    pairs: list[str] = field(default_factory=lambda: ["all"])  # "en-ase", ...; "all" = every pair with a word list
+    words_per_language: int = 100  # distinct words per pair, before the split
+    candidate_words: int = 5000  # size of the frequency list scanned for covered words
+    min_letters: int = 2
+    max_letters: int = 8
+    phrases_per_language: int = 15  # multi-word phrases per pair, drawn within each split
+    phrase_words: list[int] = field(default_factory=lambda: [2, 3])  # min and max words per phrase
+    val_fraction: float = 0.1
+    test_fraction: float = 0.1
+    seed: int = 0
+    words_file: Optional[str] = None  # one word or phrase per line, instead of wordfreq (one pair only)
+    augment_copies: int = 0  # extra augmented copies of each train sample
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    workers: int = 0  # processes; 0 = all cores
+
+
+@lru_cache(maxsize=1)
+def _lookup():
+    from spoken_to_signed.gloss_to_pose.lookup.fingerspelling_lookup import FingerspellingPoseLookup
+
+    return FingerspellingPoseLookup()
+
+
+def available_pairs() -> dict[str, set[str]]:
+    """Every spoken-signed pair of the installed lexicon, with its single-character alphabet."""
+    out = {}
+    for spoken, by_signed in _lookup().words_index.items():
+        for signed, letters in by_signed.items():
+            out[f"{spoken}-{signed}"] = {k for k in letters if len(k) == 1}
+    return out
+
+
+def _split_of(word: str, cfg: StarterConfig) -> str:
+    u = int.from_bytes(hashlib.sha256(f"{cfg.seed}:{word}".encode()).digest()[:8], "big") / 2**64
+    return "test" if u < cfg.test_fraction else "val" if u < cfg.test_fraction + cfg.val_fraction else "train"
+
+
+def _has_wordlist(spoken: str) -> bool:
+    import wordfreq
+
+    return spoken in wordfreq.available_languages() or spoken == "hr"  # wordfreq serves hr as 'sh'
+
+
+def _candidate_words(spoken: str, alphabet: set[str], cfg: StarterConfig) -> list[str]:
+    import wordfreq
+
+    words = []
+    with contextlib.redirect_stderr(io.StringIO()):  # wordfreq warns about language fallbacks
+        ranked = wordfreq.top_n_list(spoken, cfg.candidate_words)
+    for w in ranked:
+        if len(words) >= cfg.words_per_language:
+            break
+        w = w.lower()
+        if w.isalpha() and cfg.min_letters <= len(w) <= cfg.max_letters and set(w) <= alphabet and w not in words:
+            words.append(w)
+    return words
+
+
+def _read_words_file(path: str, pair: str, alphabet: set[str]) -> list[str]:
+    p = Path(path)
+    if not p.exists():
+        raise SigngenError(f"{p}: words file not found")
+    texts = []
+    for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
+        text = " ".join(line.lower().split())
+        if not text:
+            continue
+        missing = sorted({c for c in text.replace(" ", "") if c not in alphabet})
+        if missing:
+            raise SigngenError(f"{p}:{n}: '{text}' has letters {missing} with no {pair} fingerspelling entry; remove or respell it")
+        texts.append(text)
+    return texts
+
+
+def plan(cfg: StarterConfig) -> list[dict]:
+    """The deterministic list of (pair, text, split) tasks the build makes."""
+    pairs = available_pairs()
+    wanted = sorted(pairs) if cfg.pairs == ["all"] else cfg.pairs
+    if cfg.pairs == ["all"]:
+        wanted = [p for p in wanted if _has_wordlist(p.split("-")[0]) or cfg.words_file]
+    unknown = [p for p in wanted if p not in pairs]
+    if unknown:
+        raise SigngenError(f"unknown language pair {unknown[0]!r}; available: {', '.join(sorted(pairs))}")
+    if cfg.words_file and len(wanted) != 1:
+        raise SigngenError("words_file needs exactly one pair, e.g. pairs=[en-ase]")
+    tasks = []
+    for pair in wanted:
+        spoken, signed = pair.split("-")
+        if cfg.words_file:
+            words = _read_words_file(cfg.words_file, pair, pairs[pair])
+        elif not _has_wordlist(spoken):
+            raise SigngenError(f"pair {pair}: wordfreq has no word list for '{spoken}'; pass words_file=PATH")
+        else:
+            words = _candidate_words(spoken, pairs[pair], cfg)
+        if not words:
+            raise SigngenError(f"pair {pair}: the word list is empty after filtering; raise words_per_language or candidate_words")
+        by_split: dict[str, list[str]] = {}
+        for w in words:
+            split = _split_of(w, cfg)
+            by_split.setdefault(split, []).append(w)
+            tasks.append({"pair": pair, "text": w, "split": split, "kind": "w"})
+        rng = random.Random(f"{cfg.seed}-{pair}-phrases")
+        lo, hi = cfg.phrase_words
+        for i in range(cfg.phrases_per_language):
+            split = rng.choices(list(_split_weights(cfg)), weights=list(_split_weights(cfg).values()))[0]
+            pool = [w for w in by_split.get(split, []) if " " not in w]
+            n = rng.randint(lo, hi)
+            if len(pool) < n:
+                continue
+            text = " ".join(rng.sample(pool, n))
+            tasks.append({"pair": pair, "text": text, "split": split, "kind": "p"})
+    # de-duplicate (a phrase can be drawn twice) while keeping order
+    seen, unique = set(), []
+    for t in tasks:
+        key = (t["pair"], t["text"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(t)
+    return unique
+
+
+def _split_weights(cfg: StarterConfig) -> dict[str, float]:
+    return {"train": 1 - cfg.val_fraction - cfg.test_fraction, "val": cfg.val_fraction, "test": cfg.test_fraction}
+
+
+def _sample_id(task: dict, copy: int = 0) -> str:
+    digest = hashlib.sha1(task["text"].encode("utf-8")).hexdigest()[:10]
+    base = f"{task['pair']}-{task['kind']}-{digest}"
+    return base if copy == 0 else f"{base}-aug{copy}"
+
+
+def compose(text: str, spoken: str, signed: str):
+    """Fingerspell `text` with spoken-to-signed (letters -> words -> phrase); returns its reduced Holistic Pose."""
+    from spoken_to_signed.gloss_to_pose import concatenate_poses
+
+    words = text.split()
+    with contextlib.redirect_stdout(io.StringIO()):  # spoken-to-signed prints progress for every word
+        poses = [_lookup().lookup(w, w, spoken, signed).pose for w in words]
+        # Words are already trimmed and capped per letter; don't squeeze whole words into 0.8 s again.
+        return poses[0] if len(poses) == 1 else concatenate_poses(poses, max_sign_seconds=None)
+
+
+def _build_task(task: dict, root: str, cfg: StarterConfig) -> list[dict]:
+    spoken, signed = task["pair"].split("-")
+    x, mask = pose_to_array(to_canonical(compose(task["text"], spoken, signed)))
+    copies = [(x, mask)]
+    if task["split"] == "train" and cfg.augment_copies > 0:
+        rng = np.random.default_rng(int(hashlib.sha1(f"{cfg.seed}:{_sample_id(task)}".encode()).hexdigest()[:8], 16))
+        copies += [random_augment(x, mask, cfg.augment, rng) for _ in range(cfg.augment_copies)]
+    rows = []
+    for k, (xa, ma) in enumerate(copies):
+        sid = _sample_id(task, k)
+        rel = f"poses/{sid}.pose"
+        write_pose(array_to_pose(xa, ma), Path(root) / rel)
+        source = "spoken-to-signed-fingerspelling" + ("" if k == 0 else f"+augment{k}")
+        rows.append(asdict(Sample(sid, task["split"], task["text"], spoken, signed, rel, int(len(xa)), 25.0, source)))
+    return rows
+
+
+def _read_progress(root: Path) -> dict[str, dict]:
+    done = {}
+    path = root / PROGRESS
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line cut by an interruption
+            if (root / row["pose_path"]).exists():
+                done[row["id"]] = row
+    return done
+
+
+def build(cfg: StarterConfig, root: str | Path, progress: bool = True) -> Corpus:
+    from tqdm import tqdm
+
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    settings = json.dumps({k: v for k, v in asdict(cfg).items() if k != "workers"}, sort_keys=True)
+    build_file = root / BUILD
+    if build_file.exists() and build_file.read_text(encoding="utf-8") != settings:
+        raise SigngenError(f"{root}: holds a build with a different config; use a new output directory or delete it")
+    build_file.write_text(settings, encoding="utf-8")
+
+    tasks = plan(cfg)
+    done = _read_progress(root)
+    copies = lambda t: 1 + (cfg.augment_copies if t["split"] == "train" else 0)  # noqa: E731
+    todo = [t for t in tasks if not all(_sample_id(t, k) in done for k in range(copies(t)))]
+    workers = cfg.workers or os.cpu_count() or 1
+    bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc="starter corpus", unit="sample", disable=not progress)
+    with open(root / PROGRESS, "a", encoding="utf-8") as log:
+
+        def record(rows: list[dict]) -> None:
+            for row in rows:
+                done[row["id"]] = row
+                log.write(json.dumps(row, ensure_ascii=False) + "\n")
+            log.flush()
+            bar.update(1)
+
+        if workers == 1 or len(todo) < 8:
+            for t in todo:
+                record(_build_task(t, str(root), cfg))
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = [pool.submit(_build_task, t, str(root), cfg) for t in todo]
+                for fut in as_completed(futures):
+                    record(fut.result())
+    bar.close()
+    wanted = {_sample_id(t, k) for t in tasks for k in range(copies(t))}
+    samples = [Sample(**done[i]) for i in sorted(wanted)]
+    info = {"builder": "data_prep.starter", "config": asdict(cfg), "pairs": sorted({t["pair"] for t in tasks})}
+    return finalize(root, samples, info)

@@ -1,0 +1,108 @@
+"""The `signgen` command line: thin commands over library functions.
+
+Every command takes its settings from a typed config: `--config PRESET_OR_YAML` plus `key=value` overrides.
+Errors the user can fix print one line and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .errors import SigngenError
+
+
+def _say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def cmd_data_starter(args: argparse.Namespace) -> None:
+    from data_prep.starter import StarterConfig, build
+
+    from .config import load_config
+
+    cfg = load_config(StarterConfig, args.config, args.overrides, group="corpus")
+    start = time.perf_counter()
+    corpus = build(cfg, args.output, progress=not args.quiet)
+    counts = corpus.info.get("counts", {})
+    _say(f"corpus: {args.output} ({len(corpus.samples)} samples {counts}, "
+         f"{len(corpus.signed_languages)} sign languages) in {time.perf_counter() - start:.0f} s")
+
+
+def _load_show_pose(args: argparse.Namespace):
+    from .corpus import Corpus
+    from .pose import read_pose, to_canonical
+
+    src = Path(args.input)
+    if src.is_dir():
+        corpus = Corpus(src)
+        if args.id:
+            matches = [s for s in corpus.samples if s.id == args.id]
+            if not matches:
+                raise SigngenError(f"{src}: no sample with id {args.id!r}")
+            sample = matches[0]
+        else:
+            rows = corpus.split(args.split)
+            if not 0 <= args.index < len(rows):
+                raise SigngenError(f"{src}: split '{args.split}' has {len(rows)} samples; --index must be below that")
+            sample = rows[args.index]
+        _say(f"sample {sample.id} ({sample.split}, {sample.spoken_language}-{sample.signed_language}): {sample.text!r}")
+        return read_pose(corpus.pose_file(sample)), sample.text
+    return to_canonical(read_pose(src)), src.stem
+
+
+def cmd_show(args: argparse.Namespace) -> None:
+    from .video import contact_sheet, write_mp4
+    from .visualize import skeleton_frames
+
+    if not 64 <= args.size <= 2048:
+        raise SigngenError(f"--size {args.size}: choose between 64 and 2048 pixels")
+    pose, title = _load_show_pose(args)
+    frames = skeleton_frames(pose, size=args.size)
+    out = write_mp4(frames, args.output, fps=pose.body.fps)
+    _say(f"video: {out} ({len(frames)} frames at {pose.body.fps:g} fps)")
+    if args.sheet:
+        _say(f"sheet: {contact_sheet(frames, args.sheet, title=title)}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="signgen", description="Text to sign-language pose and video.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    data = sub.add_parser("data", help="build or import a corpus").add_subparsers(dest="data_command", required=True)
+    starter = data.add_parser("starter", help="fingerspelling corpus from real signers (offline)")
+    starter.add_argument("-o", "--output", required=True, help="corpus directory to write (resumes if it exists)")
+    starter.add_argument("--config", default=None, help="preset name in configs/corpus/ or a YAML path")
+    starter.add_argument("--quiet", action="store_true", help="no progress bar")
+    starter.add_argument("overrides", nargs="*", help="config overrides, e.g. pairs=[en-ase,de-gsg] words_per_language=50")
+    starter.set_defaults(func=cmd_data_starter)
+
+    show = sub.add_parser("show", help="draw a .pose (or a corpus sample) as a skeleton video")
+    show.add_argument("input", help="a .pose file, or a corpus directory")
+    show.add_argument("-o", "--output", required=True, help="output .mp4")
+    show.add_argument("--sheet", default=None, help="also write a PNG contact sheet")
+    show.add_argument("--size", type=int, default=512)
+    show.add_argument("--split", default="test", help="with a corpus: which split")
+    show.add_argument("--index", type=int, default=0, help="with a corpus: sample number within the split")
+    show.add_argument("--id", default=None, help="with a corpus: sample id (overrides --split/--index)")
+    show.set_defaults(func=cmd_show)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except SigngenError as e:
+        _say(f"signgen: error: {e}")
+        return 2
+    except KeyboardInterrupt:
+        _say("signgen: interrupted; finished work is saved, re-run the same command to resume")
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""The corpus layout every training stage reads.
+
+    <corpus>/
+      manifest.csv        one row per sample (MANIFEST_COLUMNS)
+      poses/<id>.pose     canonical poses (178 points, 3D, 25 fps, normalized)
+      stats.safetensors   per-joint mean/std over the train split
+      corpus.json         how it was built (builder, config, counts)
+
+Whatever built the corpus (the starter builder, video extraction, importers), training sees only this.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from .errors import SigngenError
+from .pose.io import atomic_write_text, read_pose
+from .pose.tensors import NormStats, pose_to_array
+
+MANIFEST = "manifest.csv"
+INFO = "corpus.json"
+SPLITS = ("train", "val", "test")
+
+
+@dataclass
+class Sample:
+    id: str
+    split: str
+    text: str
+    spoken_language: str
+    signed_language: str
+    pose_path: str  # relative to the corpus root
+    frames: int
+    fps: float
+    source: str
+
+
+MANIFEST_COLUMNS = [f.name for f in fields(Sample)]
+
+
+def write_manifest(root: str | Path, samples: list[Sample]) -> None:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for s in samples:
+        writer.writerow(asdict(s))
+    atomic_write_text(Path(root) / MANIFEST, buf.getvalue())
+
+
+def read_manifest(path: str | Path) -> list[Sample]:
+    path = Path(path)
+    if not path.exists():
+        raise SigngenError(f"{path}: no manifest; build a corpus first (e.g. `signgen data starter -o DIR`)")
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        missing = set(MANIFEST_COLUMNS) - set(reader.fieldnames or [])
+        if missing:
+            raise SigngenError(f"{path}: manifest lacks columns {sorted(missing)}")
+        samples = []
+        for line, row in enumerate(reader, start=2):
+            try:
+                samples.append(Sample(**{k: row[k] for k in MANIFEST_COLUMNS}))
+                samples[-1].frames = int(row["frames"])
+                samples[-1].fps = float(row["fps"])
+            except (TypeError, ValueError):
+                raise SigngenError(f"{path}:{line}: bad manifest row (frames/fps must be numbers); fix or rebuild it") from None
+    return samples
+
+
+class Corpus:
+    """A corpus directory: samples by split, their canonical arrays, and train-split statistics."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        if not self.root.is_dir():
+            raise SigngenError(f"{self.root}: corpus directory not found")
+        self.samples = read_manifest(self.root / MANIFEST)
+        info_path = self.root / INFO
+        self.info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}
+
+    def split(self, name: str) -> list[Sample]:
+        rows = [s for s in self.samples if s.split == name]
+        if not rows:
+            have = sorted({s.split for s in self.samples})
+            raise SigngenError(f"{self.root}: corpus has no '{name}' split (it has {have})")
+        return rows
+
+    @property
+    def signed_languages(self) -> list[str]:
+        return sorted({s.signed_language for s in self.samples})
+
+    def pose_file(self, sample: Sample) -> Path:
+        return self.root / sample.pose_path
+
+    def load(self, sample: Sample) -> tuple[np.ndarray, np.ndarray]:
+        path = self.pose_file(sample)
+        return pose_to_array(read_pose(path), source=str(path))
+
+    def iter_arrays(self, split: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        for s in self.split(split):
+            yield self.load(s)
+
+    @property
+    def stats(self) -> NormStats:
+        return NormStats.load(self.root)
+
+
+def finalize(root: str | Path, samples: list[Sample], info: dict) -> Corpus:
+    """Write manifest, train-split statistics and build info; return the opened corpus."""
+    root = Path(root)
+    order = {s: i for i, s in enumerate(SPLITS)}
+    samples = sorted(samples, key=lambda s: (order.get(s.split, 99), s.id))
+    write_manifest(root, samples)
+    corpus = Corpus(root)
+    NormStats.from_arrays(corpus.iter_arrays("train")).save(root)
+    counts = {split: sum(s.split == split for s in samples) for split in sorted({s.split for s in samples})}
+    atomic_write_text(root / INFO, json.dumps({**info, "counts": counts}, indent=2, ensure_ascii=False))
+    return Corpus(root)

@@ -1,0 +1,61 @@
+"""Reading and atomically writing `.pose` files (pose-format), with one-line errors for bad files."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from pose_format import Pose
+
+from ..errors import SigngenError
+
+
+def read_pose(path: str | Path) -> Pose:
+    path = Path(path)
+    if not path.exists():
+        raise SigngenError(f"{path}: no such .pose file")
+    if path.is_dir():
+        raise SigngenError(f"{path}: is a directory, expected a .pose file")
+    data = path.read_bytes()
+    if not data:
+        raise SigngenError(f"{path}: empty file, not a .pose file; re-export it")
+    try:
+        pose = Pose.read(data)
+    except Exception as e:  # pose-format raises struct/numpy/value errors on bad bytes
+        raise SigngenError(f"{path}: not a readable .pose file ({type(e).__name__}); it is corrupt or truncated, re-export it") from None
+    n_points = sum(len(c.points) for c in pose.header.components)
+    if pose.body.data.ndim != 4 or pose.body.data.shape[2] != n_points:
+        raise SigngenError(f"{path}: .pose body does not match its header ({n_points} points); the file is corrupt or truncated")
+    return pose
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: an interruption never leaves a partial file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def pose_bytes(pose: Pose) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    pose.write(buf)
+    return buf.getvalue()
+
+
+def write_pose(pose: Pose, path: str | Path) -> None:
+    atomic_write_bytes(path, pose_bytes(pose))
