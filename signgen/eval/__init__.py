@@ -1,0 +1,1 @@
+"""Evaluation metrics for sign-language production: back-translation text scores and pose distances."""
