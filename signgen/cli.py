@@ -67,6 +67,49 @@ def cmd_show(args: argparse.Namespace) -> None:
         _say(f"sheet: {contact_sheet(frames, args.sheet, title=title)}")
 
 
+def cmd_train_motion(args: argparse.Namespace) -> None:
+    from .config import load_config
+    from .motion.train import MotionTrainConfig, train_motion
+
+    cfg = load_config(MotionTrainConfig, args.config, args.overrides, group="motion")
+    final = train_motion(args.corpus, cfg, args.output, progress=not args.quiet)
+    _say(f"model: {final}  (curve: {Path(args.output) / 'curve.png'})")
+
+
+DEFAULT_MOTION = Path(__file__).resolve().parent / "models" / "motion"
+
+
+def cmd_pose(args: argparse.Namespace) -> None:
+    import torch
+
+    from .motion.diffusion import SAMPLERS, sample
+    from .motion.model import MotionModel
+    from .pose import array_to_pose, write_pose
+
+    model_dir = Path(args.model) if args.model else DEFAULT_MOTION
+    if not model_dir.exists():
+        raise SigngenError(f"{model_dir}: no motion model there; train one (signgen train motion) and pass --model DIR")
+    if args.steps is not None and not 1 <= args.steps <= 1000:
+        raise SigngenError(f"--steps {args.steps}: choose between 1 and 1000")
+    if args.guidance is not None and not 0 <= args.guidance <= 20:
+        raise SigngenError(f"--guidance {args.guidance}: choose between 0 and 20 (1 = no guidance)")
+    if args.sampler is not None and args.sampler not in SAMPLERS:
+        raise SigngenError(f"--sampler {args.sampler}: choose one of {SAMPLERS}")
+    start = time.perf_counter()
+    model, stats = MotionModel.from_pretrained(model_dir)
+    if args.frames is not None and not 8 <= args.frames <= model.cfg.denoiser.max_frames:
+        raise SigngenError(f"--frames {args.frames}: choose between 8 and {model.cfg.denoiser.max_frames}")
+    loaded = time.perf_counter()
+    text = " ".join(args.text.split())
+    x, vis, fm = sample(model, [text], [args.lang], frames=[args.frames] if args.frames else None,
+                        steps=args.steps, guidance=args.guidance, sampler=args.sampler, seed=args.seed)
+    n = int(fm[0].sum())
+    pose = array_to_pose(stats.denormalize(x[0, :n].numpy()), vis[0, :n].numpy() > 0.5)
+    write_pose(pose, args.output)
+    _say(f"pose: {args.output} ({n} frames, load {loaded - start:.2f} s, sample {time.perf_counter() - loaded:.2f} s)")
+    del torch
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="signgen", description="Text to sign-language pose and video.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -88,6 +131,27 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--index", type=int, default=0, help="with a corpus: sample number within the split")
     show.add_argument("--id", default=None, help="with a corpus: sample id (overrides --split/--index)")
     show.set_defaults(func=cmd_show)
+
+    train = sub.add_parser("train", help="train a model on a corpus").add_subparsers(dest="train_command", required=True)
+    motion = train.add_parser("motion", help="text-to-pose diffusion model")
+    motion.add_argument("--corpus", required=True, help="corpus directory (signgen layout)")
+    motion.add_argument("-o", "--output", default="runs/motion", help="run directory (resumes if it has checkpoints)")
+    motion.add_argument("--config", default=None, help="preset in configs/motion/ (S, B, L, cpu) or a YAML path")
+    motion.add_argument("--quiet", action="store_true")
+    motion.add_argument("overrides", nargs="*", help="e.g. train.steps=2000 model.text.kind=minilm")
+    motion.set_defaults(func=cmd_train_motion)
+
+    pose = sub.add_parser("pose", help="generate a .pose from text")
+    pose.add_argument("text")
+    pose.add_argument("--lang", default="ase", help="sign language code (e.g. ase, gsg)")
+    pose.add_argument("-o", "--output", required=True, help="output .pose")
+    pose.add_argument("--model", default=None, help="motion model directory (default: the shipped one)")
+    pose.add_argument("--steps", type=int, default=None)
+    pose.add_argument("--guidance", type=float, default=None)
+    pose.add_argument("--sampler", default=None)
+    pose.add_argument("--seed", type=int, default=0)
+    pose.add_argument("--frames", type=int, default=None, help="override the predicted duration")
+    pose.set_defaults(func=cmd_pose)
     return parser
 
 

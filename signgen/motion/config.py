@@ -1,0 +1,46 @@
+"""Motion model configuration: network size, text encoder, diffusion and losses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..text.encoders import TextEncoderConfig
+
+
+@dataclass
+class DenoiserConfig:
+    dim: int = 256
+    layers: int = 4
+    heads: int = 4
+    ff_mult: int = 4
+    dropout: float = 0.1
+    max_frames: int = 256  # longest sequence the positional table covers (10 s at 25 fps)
+
+
+@dataclass
+class DiffusionConfig:
+    train_timesteps: int = 1000
+    beta_schedule: str = "squaredcos_cap_v2"  # cosine schedule (diffusers name)
+    sampler: str = "dpmsolver++"  # ddim | dpmsolver++ | unipc | ddpm
+    steps: int = 20
+    guidance: float = 2.0  # classifier-free guidance scale; 1 = no guidance
+    cond_drop: float = 0.1  # probability of dropping the text condition in training
+
+
+@dataclass
+class LossConfig:
+    recon: float = 1.0  # masked x0 reconstruction (MSE in normalized units)
+    velocity: float = 1.0  # masked frame-to-frame velocity MSE
+    hands: float = 2.0  # extra weight on hand joints inside both terms
+    visibility: float = 0.1  # BCE on which joints are detected
+    duration: float = 0.1  # L1 on log frame count
+
+
+@dataclass
+class MotionConfig:
+    text: TextEncoderConfig = field(default_factory=TextEncoderConfig)
+    denoiser: DenoiserConfig = field(default_factory=DenoiserConfig)
+    diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    languages: list[str] = field(default_factory=list)  # sign languages (filled from the corpus)
+    joints: int = 178

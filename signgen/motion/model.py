@@ -1,0 +1,145 @@
+"""MDM-style motion denoiser: a transformer over all frames that predicts clean poses x0.
+
+The network never sees the noise schedule: it takes (x_t, t, text tokens, language) and returns x̂0,
+per-joint visibility logits, and (from the text alone) a predicted log duration.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from diffusers.models.embeddings import TimestepEmbedding, Timesteps
+from torch import nn
+
+from ..config import config_from_dict, config_to_dict
+from ..errors import SigngenError
+from ..pose.skeleton import component_slices
+from ..pose.tensors import NormStats
+from ..text.encoders import build_text_encoder
+from .config import MotionConfig
+
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.safetensors"
+
+
+class MotionModel(nn.Module):
+    def __init__(self, cfg: MotionConfig):
+        super().__init__()
+        self.cfg = cfg
+        d, j = cfg.denoiser.dim, cfg.joints
+        self.text_encoder = build_text_encoder(cfg.text)
+        self.text_proj = nn.Linear(self.text_encoder.dim, d)
+        self.null_text = nn.Parameter(torch.zeros(1, 1, d))  # the "no text" token for classifier-free guidance
+        # index 0 = unconditional / unknown language
+        self.language = nn.Embedding(len(cfg.languages) + 1, d)
+        self.time_proj = Timesteps(d, flip_sin_to_cos=True, downscale_freq_shift=0)
+        self.time_embed = TimestepEmbedding(d, d)
+        self.pose_in = nn.Linear(j * 3, d)
+        self.frame_pos = nn.Embedding(cfg.denoiser.max_frames, d)
+        layer = nn.TransformerDecoderLayer(
+            d, cfg.denoiser.heads, d * cfg.denoiser.ff_mult, cfg.denoiser.dropout, batch_first=True, norm_first=True
+        )
+        self.blocks = nn.TransformerDecoder(layer, cfg.denoiser.layers)
+        self.norm = nn.LayerNorm(d)
+        self.pose_out = nn.Linear(d, j * 3)
+        self.visibility_out = nn.Linear(d, j)
+        self.duration = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, 1))
+        # start as "predict the mean pose": zero the output layer
+        nn.init.zeros_(self.pose_out.weight)
+        nn.init.zeros_(self.pose_out.bias)
+
+    # -- conditioning -------------------------------------------------------------------------------
+    def language_ids(self, langs: list[str]) -> torch.Tensor:
+        index = {lang: i + 1 for i, lang in enumerate(self.cfg.languages)}
+        missing = [lang for lang in langs if lang not in index]
+        if missing:
+            raise SigngenError(f"unknown sign language {missing[0]!r}; this model knows {self.cfg.languages}")
+        return torch.tensor([index[lang] for lang in langs], device=self.null_text.device)
+
+    def encode_text(self, texts: list[str], langs: list[str]) -> dict:
+        """Text tokens (B, L, D) + mask and language ids; computed once per batch, reused every step."""
+        emb, mask = self.text_encoder(texts)
+        return {"tokens": self.text_proj(emb), "mask": mask, "lang": self.language_ids(langs)}
+
+    def drop_condition(self, cond: dict, drop: torch.Tensor) -> dict:
+        """Replace the condition by the null token (and language 0) where `drop` (B,) is True."""
+        b, length, d = cond["tokens"].shape
+        null = self.null_text.expand(b, length, d)
+        tokens = torch.where(drop[:, None, None], null, cond["tokens"])
+        mask = torch.where(drop[:, None], torch.arange(length, device=drop.device)[None] == 0, cond["mask"])
+        lang = torch.where(drop, torch.zeros_like(cond["lang"]), cond["lang"])
+        return {"tokens": tokens, "mask": mask, "lang": lang}
+
+    def predict_log_frames(self, cond: dict) -> torch.Tensor:
+        m = cond["mask"].unsqueeze(-1).float()
+        pooled = (cond["tokens"] * m).sum(1) / m.sum(1).clamp(min=1) + self.language(cond["lang"])
+        return self.duration(pooled).squeeze(-1)
+
+    # -- denoiser -----------------------------------------------------------------------------------
+    def forward(self, x_t: torch.Tensor, t: torch.Tensor, cond: dict, frame_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """x_t: (B, T, J, 3) noisy normalized poses; t: (B,); frame_mask: (B, T) True on real frames.
+
+        Returns x̂0 (B, T, J, 3) and visibility logits (B, T, J)."""
+        b, frames = x_t.shape[:2]
+        if frames > self.cfg.denoiser.max_frames:
+            raise SigngenError(f"{frames} frames exceed this model's maximum of {self.cfg.denoiser.max_frames}")
+        h = self.pose_in(x_t.reshape(b, frames, -1)) + self.frame_pos(torch.arange(frames, device=x_t.device))[None]
+        cond_token = self.time_embed(self.time_proj(t).to(h.dtype)) + self.language(cond["lang"])  # (B, D)
+        h = torch.cat([cond_token[:, None], h], 1)  # the condition token sits in front of the frames
+        keep = torch.cat([torch.ones(b, 1, dtype=torch.bool, device=h.device), frame_mask], 1)
+        h = self.blocks(h, cond["tokens"], tgt_key_padding_mask=~keep, memory_key_padding_mask=~cond["mask"])
+        h = self.norm(h[:, 1:])
+        x0 = self.pose_out(h).reshape(b, frames, -1, 3)
+        return x0, self.visibility_out(h)
+
+    # -- persistence --------------------------------------------------------------------------------
+    def save_pretrained(self, directory: str | Path, stats: NormStats) -> None:
+        from safetensors.torch import save_file
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        state = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items() if not self._is_frozen_pretrained(k)}
+        save_file(state, str(directory / WEIGHTS_FILE))
+        (directory / CONFIG_FILE).write_text(json.dumps({"model_type": "signgen-motion", **config_to_dict(self.cfg)}, indent=2))
+        stats.save(directory)
+
+    def _is_frozen_pretrained(self, key: str) -> bool:
+        # a frozen pretrained text encoder is referenced by config (kind/path), not copied into the checkpoint
+        return key.startswith("text_encoder.model.") and self.cfg.text.kind != "char" and self.cfg.text.freeze
+
+    @classmethod
+    def from_pretrained(cls, directory: str | Path, device: str = "cpu") -> tuple["MotionModel", NormStats]:
+        from safetensors.torch import load_file
+
+        directory = Path(directory)
+        cfg_path = directory / CONFIG_FILE
+        if not cfg_path.exists() or not (directory / WEIGHTS_FILE).exists():
+            raise SigngenError(f"{directory}: not a signgen motion model (needs {CONFIG_FILE} and {WEIGHTS_FILE})")
+        data = json.loads(cfg_path.read_text())
+        if data.pop("model_type", None) != "signgen-motion":
+            raise SigngenError(f"{directory}: config.json is not a signgen motion model")
+        cfg = config_from_dict(MotionConfig, data, source=str(cfg_path))
+        model = cls(cfg)
+        state = load_file(str(directory / WEIGHTS_FILE))
+        try:
+            missing, unexpected = model.load_state_dict(state, strict=False)
+        except RuntimeError:  # tensor shapes differ from what the config builds
+            missing, unexpected = ["(shape mismatch)"], []
+        missing = [k for k in missing if not model._is_frozen_pretrained(k)]
+        if missing or unexpected:
+            raise SigngenError(
+                f"{directory}: weights do not match the config ({len(missing)} missing, {len(unexpected)} unexpected tensors); "
+                "the checkpoint is from another signgen version or was edited"
+            )
+        return model.to(device).eval(), NormStats.load(directory)
+
+
+def hand_weights(joints: int, hand_weight: float) -> torch.Tensor:
+    """(J,) loss weights: 1 for body and face, `hand_weight` for the 42 hand joints."""
+    w = torch.ones(joints)
+    for name, sl in component_slices().items():
+        if name.endswith("HAND_LANDMARKS"):
+            w[sl] = hand_weight
+    return w

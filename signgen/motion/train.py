@@ -1,0 +1,127 @@
+"""Training the motion model on a corpus: `signgen train motion --corpus DIR`."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..config import config_to_dict
+from ..corpus import Corpus
+from ..errors import SigngenError
+from ..pose.augment import AugmentConfig, random_augment
+from ..train import TrainConfig, Task, run
+from .config import MotionConfig
+from .diffusion import make_scheduler, sample, training_loss
+from .model import MotionModel
+
+
+@dataclass
+class MotionTrainConfig:
+    model: MotionConfig = field(default_factory=MotionConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    augment_prob: float = 0.5  # fraction of training samples augmented on the fly
+    val_samples: int = 4  # validation texts sampled into the contact sheet
+
+
+class MotionData:
+    """All corpus samples of a split, normalized, in memory; batches drawn by (seed, step)."""
+
+    def __init__(self, corpus: Corpus, split: str, max_frames: int):
+        self.stats = corpus.stats
+        self.items = []
+        for s in corpus.split(split):
+            x, mask = corpus.load(s)
+            if len(x) > max_frames:
+                raise SigngenError(f"{corpus.root}: sample {s.id} has {len(x)} frames; raise model.denoiser.max_frames above that")
+            self.items.append((s.text, s.signed_language, x, mask))
+
+    def batch(self, indices, rng: np.random.Generator | None, aug: AugmentConfig, aug_prob: float) -> dict:
+        rows = []
+        for i in indices:
+            text, lang, x, mask = self.items[i]
+            if rng is not None and rng.random() < aug_prob:
+                x, mask = random_augment(x, mask, aug, rng)
+            rows.append((text, lang, self.stats.normalize(x, mask), mask))
+        length = max(len(r[2]) for r in rows)
+        b, j = len(rows), rows[0][2].shape[1]
+        x0 = np.zeros((b, length, j, 3), np.float32)
+        jm = np.zeros((b, length, j), bool)
+        fm = np.zeros((b, length), bool)
+        for k, (_, _, x, m) in enumerate(rows):
+            x0[k, : len(x)], jm[k, : len(x)], fm[k, : len(x)] = x, m, True
+        return {"x0": torch.from_numpy(x0), "joint_mask": torch.from_numpy(jm), "frame_mask": torch.from_numpy(fm),
+                "texts": [r[0] for r in rows], "langs": [r[1] for r in rows]}
+
+
+class MotionLoss(torch.nn.Module):
+    """Wraps the model so one forward computes the training loss (what Accelerate/DDP wrap)."""
+
+    def __init__(self, model: MotionModel):
+        super().__init__()
+        self.model = model
+        self.scheduler = make_scheduler(model.cfg.diffusion, "ddpm")
+
+    def forward(self, batch: dict):
+        return training_loss(self.model, self.scheduler, batch, self.model.cfg.loss, self.model.cfg.diffusion)
+
+
+def _seed(*parts) -> int:
+    return int(hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()[:8], 16)
+
+
+def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | Path, progress: bool = True) -> Path:
+    from ..video import contact_sheet
+    from ..visualize import skeleton_frames
+    from ..pose.tensors import array_to_pose
+
+    corpus = Corpus(corpus_dir)
+    mcfg = cfg.model
+    mcfg.languages = corpus.signed_languages
+    if mcfg.text.kind == "char" and not mcfg.text.alphabet:
+        mcfg.text.alphabet = "".join(sorted({c for s in corpus.samples for c in " ".join(s.text.lower().split())}))
+    train = MotionData(corpus, "train", mcfg.denoiser.max_frames)
+    val = MotionData(corpus, "val", mcfg.denoiser.max_frames)
+    torch.manual_seed(cfg.train.seed)
+    model = MotionModel(mcfg)
+    stats = corpus.stats
+
+    def batch(step: int, rank: int) -> dict:
+        rng = np.random.default_rng(_seed(cfg.train.seed, step, rank))
+        idx = rng.integers(0, len(train.items), cfg.train.batch_size)
+        return train.batch(idx, rng, cfg.augment, cfg.augment_prob)
+
+    def validate(raw: MotionLoss, out: Path, step: int) -> dict:
+        gen = torch.Generator().manual_seed(0)
+        losses = []
+        with torch.no_grad():
+            for start in range(0, len(val.items), 64):
+                b = val.batch(range(start, min(len(val.items), start + 64)), None, cfg.augment, 0)
+                b = {k: v.to(next(raw.parameters()).device) if torch.is_tensor(v) else v for k, v in b.items()}
+                losses.append(training_loss(raw.model, raw.scheduler, b, mcfg.loss, mcfg.diffusion, generator=None)[1]["recon"])
+        del gen
+        picks = list(range(0, len(val.items), max(1, len(val.items) // cfg.val_samples)))[: cfg.val_samples]
+        texts, langs = [val.items[i][0] for i in picks], [val.items[i][1] for i in picks]
+        x, vis, fm = sample(raw.model, texts, langs, seed=0)
+        sheets = []
+        for k in range(len(picks)):
+            n = int(fm[k].sum())
+            xk = stats.denormalize(x[k, :n].cpu().numpy())
+            frames = skeleton_frames(array_to_pose(xk, vis[k, :n].cpu().numpy() > 0.5), size=192)
+            idx = np.linspace(0, n - 1, 8).round().astype(int)
+            sheets.append(np.concatenate(list(frames[idx]), axis=1))
+        (out / "samples").mkdir(exist_ok=True)
+        contact_sheet(np.stack(sheets), out / "samples" / f"step-{step:07d}.png", count=len(sheets), columns=1,
+                      title=" | ".join(f"{l}:{t}" for t, l in zip(texts, langs)))
+        return {"val_loss": float(np.mean(losses))}
+
+    def save(raw: MotionLoss, directory: Path) -> None:
+        raw.model.save_pretrained(directory, stats)
+
+    run_config = {"stage": "motion", "corpus": str(Path(corpus_dir).resolve()), **asdict(cfg)}
+    task = Task(module=MotionLoss(model), batch=batch, validate=validate, save=save, run_config=run_config)
+    return run(task, cfg.train, out_dir, progress=progress)

@@ -1,0 +1,122 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from signgen.cli import main
+from signgen.config import load_config
+from signgen.motion.diffusion import sample
+from signgen.motion.model import MotionModel
+from signgen.motion.train import MotionTrainConfig, train_motion
+from signgen.pose import pose_to_array, read_pose
+from signgen.text.encoders import TextEncoderConfig, build_text_encoder, minilm_path
+from signgen.errors import SigngenError
+
+
+@pytest.fixture(scope="module")
+def tiny_model(small_corpus, tmp_path_factory):
+    out = tmp_path_factory.mktemp("motion")
+    assert main(["train", "motion", "--corpus", str(small_corpus.root), "--config", "tiny", "-o", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_training_writes_checkpoint_dirs_curve_and_samples(tiny_model):
+    model_dir = tiny_model / "model"
+    assert {p.name for p in model_dir.iterdir()} >= {"config.json", "model.safetensors", "stats.safetensors"}
+    assert (tiny_model / "curve.png").exists() and list((tiny_model / "samples").glob("*.png"))
+    cfg = json.loads((model_dir / "config.json").read_text())
+    assert cfg["languages"] == ["ase", "gsg"] and cfg["text"]["alphabet"]
+    run = json.loads((tiny_model / "run_config.json").read_text())
+    assert run["train"]["steps"] == 6  # every run stores the config it was trained with
+
+
+def test_resume_after_interruption_matches_uninterrupted_run(small_corpus, tmp_path, monkeypatch):
+    cfg = load_config(MotionTrainConfig, "tiny", group="motion")
+    cfg.train.val_every = 100
+    straight = MotionModel.from_pretrained(train_motion(small_corpus.root, cfg, tmp_path / "a", progress=False))[0]
+
+    import signgen.train.loop as loop
+
+    real = loop.save_checkpoint
+
+    def save_then_die(*args, **kw):
+        real(*args, **kw)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loop, "save_checkpoint", save_then_die)
+    cfg = load_config(MotionTrainConfig, "tiny", group="motion")
+    cfg.train.val_every = 100
+    with pytest.raises(KeyboardInterrupt):
+        train_motion(small_corpus.root, cfg, tmp_path / "b", progress=False)
+    monkeypatch.setattr(loop, "save_checkpoint", real)
+    cfg = load_config(MotionTrainConfig, "tiny", group="motion")
+    cfg.train.val_every = 100
+    resumed = MotionModel.from_pretrained(train_motion(small_corpus.root, cfg, tmp_path / "b", progress=False))[0]
+    for (k, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        torch.testing.assert_close(a, b, msg=k)
+    logs = [json.loads(line) for line in (tmp_path / "b" / "history.jsonl").read_text().splitlines()]
+    steps = [h["step"] for h in logs if "loss" in h]
+    assert steps == [2, 4, 6]  # each logged once, none lost or repeated
+
+
+def test_sampling_is_deterministic_and_batched(tiny_model):
+    model, stats = MotionModel.from_pretrained(tiny_model / "model")
+    a = sample(model, ["the", "die"], ["ase", "gsg"], seed=3, steps=5)
+    b = sample(model, ["the", "die"], ["ase", "gsg"], seed=3, steps=5)
+    c = sample(model, ["the", "die"], ["ase", "gsg"], seed=4, steps=5)
+    torch.testing.assert_close(a[0], b[0])
+    assert not torch.allclose(a[0], c[0])
+    x, vis, fm = sample(model, ["the"], ["ase"], frames=[20], steps=3, sampler="ddim", guidance=1.0)
+    assert x.shape == (1, 20, 178, 3) and fm.all()
+
+
+def test_pose_cli_writes_canonical_pose(tiny_model, tmp_path):
+    out = tmp_path / "t.pose"
+    assert main(["pose", "the", "--lang", "ase", "-o", str(out), "--model", str(tiny_model / "model"), "--steps", "4", "--frames", "30"]) == 0
+    x, mask = pose_to_array(read_pose(out))
+    assert x.shape == (30, 178, 3)
+
+
+@pytest.mark.parametrize(
+    "args,expect",
+    [
+        (["   "], "empty text"),
+        (["the", "--lang", "xyz"], "unknown sign language 'xyz'"),
+        (["th\u00e9"], "not in this model's alphabet"),
+        (["the", "--steps", "0"], "--steps 0"),
+        (["the", "--guidance", "500"], "--guidance 500"),
+        (["the", "--frames", "100000"], "--frames 100000"),
+        (["the" * 30], "at most"),
+    ],
+)
+def test_pose_cli_bad_input(tiny_model, tmp_path, capsys, args, expect):
+    code = main(["pose", *args, "-o", str(tmp_path / "x.pose"), "--model", str(tiny_model / "model")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and expect in err[0]
+
+
+def test_mismatched_checkpoint_is_refused(tiny_model, tmp_path):
+    import shutil
+
+    bad = tmp_path / "bad"
+    shutil.copytree(tiny_model / "model", bad)
+    cfg = json.loads((bad / "config.json").read_text())
+    cfg["denoiser"]["dim"] = 96
+    (bad / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(SigngenError, match="do not match"):
+        MotionModel.from_pretrained(bad)
+    cfg["denoiser"]["nonsense"] = 1
+    (bad / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(SigngenError, match="does not match this version"):
+        MotionModel.from_pretrained(bad)
+
+
+@pytest.mark.parametrize("kind", ["minilm", "hf"])
+def test_pretrained_text_encoders_load_offline(kind):
+    cfg = TextEncoderConfig(kind=kind, path=str(minilm_path()) if kind == "hf" else None)
+    enc = build_text_encoder(cfg)
+    emb, mask = enc(["hello", "good morning"])
+    assert emb.shape[0] == 2 and emb.shape[2] == enc.dim == 384
+    assert mask[0].sum() < mask[1].sum()
+    assert not any(p.requires_grad for p in enc.parameters())
