@@ -80,8 +80,6 @@ DEFAULT_MOTION = Path(__file__).resolve().parent / "models" / "motion"
 
 
 def cmd_pose(args: argparse.Namespace) -> None:
-    import torch
-
     from .motion.diffusion import SAMPLERS, sample
     from .motion.model import MotionModel
     from .pose import array_to_pose, write_pose
@@ -107,7 +105,6 @@ def cmd_pose(args: argparse.Namespace) -> None:
     pose = array_to_pose(stats.denormalize(x[0, :n].numpy()), vis[0, :n].numpy() > 0.5)
     write_pose(pose, args.output)
     _say(f"pose: {args.output} ({n} frames, load {loaded - start:.2f} s, sample {time.perf_counter() - loaded:.2f} s)")
-    del torch
 
 
 def build_parser() -> argparse.ArgumentParser:

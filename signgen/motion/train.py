@@ -96,14 +96,12 @@ def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | 
         return train.batch(idx, rng, cfg.augment, cfg.augment_prob)
 
     def validate(raw: MotionLoss, out: Path, step: int) -> dict:
-        gen = torch.Generator().manual_seed(0)
         losses = []
         with torch.no_grad():
             for start in range(0, len(val.items), 64):
                 b = val.batch(range(start, min(len(val.items), start + 64)), None, cfg.augment, 0)
                 b = {k: v.to(next(raw.parameters()).device) if torch.is_tensor(v) else v for k, v in b.items()}
                 losses.append(training_loss(raw.model, raw.scheduler, b, mcfg.loss, mcfg.diffusion, generator=None)[1]["recon"])
-        del gen
         picks = list(range(0, len(val.items), max(1, len(val.items) // cfg.val_samples)))[: cfg.val_samples]
         texts, langs = [val.items[i][0] for i in picks], [val.items[i][1] for i in picks]
         x, vis, fm = sample(raw.model, texts, langs, seed=0)
