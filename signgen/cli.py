@@ -76,7 +76,17 @@ def cmd_train_motion(args: argparse.Namespace) -> None:
     _say(f"model: {final}  (curve: {Path(args.output) / 'curve.png'})")
 
 
+def cmd_train_backtranslator(args: argparse.Namespace) -> None:
+    from .backtranslate.train import BacktranslatorTrainConfig, train_backtranslator
+    from .config import load_config
+
+    cfg = load_config(BacktranslatorTrainConfig, args.config or "default", args.overrides, group="backtranslator")
+    final = train_backtranslator(args.corpus, cfg, args.output, progress=not args.quiet)
+    _say(f"back-translator: {final}  (curve: {Path(args.output) / 'curve.png'})")
+
+
 DEFAULT_MOTION = Path(__file__).resolve().parent / "models" / "motion"
+DEFAULT_BACKTRANSLATOR = Path(__file__).resolve().parent / "models" / "backtranslator"
 
 
 def cmd_pose(args: argparse.Namespace) -> None:
@@ -105,6 +115,25 @@ def cmd_pose(args: argparse.Namespace) -> None:
     pose = array_to_pose(stats.denormalize(x[0, :n].numpy()), vis[0, :n].numpy() > 0.5)
     write_pose(pose, args.output)
     _say(f"pose: {args.output} ({n} frames, load {loaded - start:.2f} s, sample {time.perf_counter() - loaded:.2f} s)")
+
+
+def cmd_eval(args: argparse.Namespace) -> None:
+    from .config import load_config
+    from .eval.evaluate import EvalConfig, evaluate
+
+    cfg = load_config(EvalConfig, args.config, args.overrides, group="eval")
+    model = None if args.no_model else (Path(args.model) if args.model else DEFAULT_MOTION)
+    if model is not None and not model.exists():
+        raise SigngenError(f"{model}: no motion model there; pass --model DIR (or --no-model to score only --poses/baseline)")
+    bt = Path(args.backtranslator) if args.backtranslator else DEFAULT_BACKTRANSLATOR
+    start = time.perf_counter()
+    report = evaluate(args.corpus, bt, args.output, cfg, model_dir=model, poses_dir=args.poses,
+                      progress=not args.quiet, say=_say)
+    from .eval.evaluate import markdown_table
+
+    print(markdown_table(report["results"]), end="")
+    _say(f"eval: {report['samples']} samples of '{cfg.split}' in {time.perf_counter() - start:.0f} s; "
+         f"{args.output}/metrics.json, metrics.md, per_sample.csv")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,6 +166,26 @@ def build_parser() -> argparse.ArgumentParser:
     motion.add_argument("--quiet", action="store_true")
     motion.add_argument("overrides", nargs="*", help="e.g. train.steps=2000 model.text.kind=minilm")
     motion.set_defaults(func=cmd_train_motion)
+
+    bt = train.add_parser("backtranslator", help="pose-to-text back-translator (the evaluator)")
+    bt.add_argument("--corpus", required=True, help="corpus directory; only its train split is read")
+    bt.add_argument("-o", "--output", default="runs/backtranslator", help="run directory (resumes if it has checkpoints)")
+    bt.add_argument("--config", default=None, help="preset in configs/backtranslator/ (default, ctc, tiny) or a YAML path")
+    bt.add_argument("--quiet", action="store_true")
+    bt.add_argument("overrides", nargs="*", help="e.g. train.steps=5000 model.tokenizer=bpe")
+    bt.set_defaults(func=cmd_train_backtranslator)
+
+    ev = sub.add_parser("eval", help="back-translation evaluation (BLEU, chrF, ROUGE-L, WER/CER, DTW-MJE, duration)")
+    ev.add_argument("--corpus", required=True, help="corpus directory with the split to evaluate")
+    ev.add_argument("--model", default=None, help="motion model directory (default: the shipped one)")
+    ev.add_argument("--no-model", action="store_true", help="do not generate; score ground truth, --poses and the baseline")
+    ev.add_argument("--backtranslator", default=None, help="back-translator directory (default: the shipped one)")
+    ev.add_argument("--poses", default=None, help="also score a directory of <sample id>.pose files from any system")
+    ev.add_argument("-o", "--output", default="runs/eval", help="where metrics.json, metrics.md and per_sample.csv go")
+    ev.add_argument("--config", default=None, help="YAML with EvalConfig fields (or use overrides)")
+    ev.add_argument("--quiet", action="store_true")
+    ev.add_argument("overrides", nargs="*", help="e.g. split=test seed=0 steps=20 guidance=2 baseline=false limit=50")
+    ev.set_defaults(func=cmd_eval)
 
     pose = sub.add_parser("pose", help="generate a .pose from text")
     pose.add_argument("text")

@@ -33,6 +33,7 @@ class MotionData:
 
     def __init__(self, corpus: Corpus, split: str, max_frames: int):
         self.stats = corpus.stats
+        self.max_frames = max_frames
         self.items = []
         for s in corpus.split(split):
             x, mask = corpus.load(s)
@@ -45,7 +46,9 @@ class MotionData:
         for i in indices:
             text, lang, x, mask = self.items[i]
             if rng is not None and rng.random() < aug_prob:
-                x, mask = random_augment(x, mask, aug, rng)
+                xa, ma = random_augment(x, mask, aug, rng)
+                if len(xa) <= self.max_frames:  # a slowed-down long phrase may not fit; keep it as recorded
+                    x, mask = xa, ma
             rows.append((text, lang, self.stats.normalize(x, mask), mask))
         length = max(len(r[2]) for r in rows)
         b, j = len(rows), rows[0][2].shape[1]

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, load_model, save_file, save_model
 
 STATE = "trainer_state.json"
 
@@ -39,7 +39,7 @@ def save_checkpoint(directory: Path, step: int, model: torch.nn.Module, ema, opt
     tmp = directory / f".tmp-step-{step:07d}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, str(tmp / "model.safetensors"))
+    save_model(model, str(tmp / "model.safetensors"))  # handles tied weights (e.g. BART embeddings)
     save_file({f"{i}": p.detach().cpu().contiguous() for i, p in enumerate(ema.shadow_params)}, str(tmp / "ema.safetensors"))
     opt_tensors, opt_meta = _flatten_optimizer(opt)
     save_file(opt_tensors, str(tmp / "optimizer.safetensors"))
@@ -58,7 +58,7 @@ def latest_checkpoint(directory: Path) -> Path | None:
 
 
 def load_checkpoint(path: Path, model: torch.nn.Module, ema, opt, lr_sched) -> dict:
-    model.load_state_dict(load_file(str(path / "model.safetensors")))
+    load_model(model, str(path / "model.safetensors"))
     shadow = load_file(str(path / "ema.safetensors"))
     for i, p in enumerate(ema.shadow_params):
         p.data.copy_(shadow[f"{i}"])

@@ -1,0 +1,206 @@
+"""The back-translator: canonical pose frames -> text.
+
+A convolutional front end turns each frame's selected joints (normalized xyz plus a visibility flag) into
+one embedding per `stride` frames and adds a signed-language embedding. The rest is transformers: a BART
+encoder-decoder fed with `inputs_embeds` and decoded with its `generate()` beam search (`head: seq2seq`),
+or the BART encoder with a CTC head (`head: ctc`) for spelling and gloss targets.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..config import config_from_dict, config_to_dict
+from ..errors import SigngenError
+from ..pose.skeleton import component_slices
+from ..pose.tensors import NormStats
+from .config import BacktranslatorConfig
+from .tokenizer import normalize_text
+
+MODEL_TYPE = "signgen-backtranslator"
+
+
+def _joint_index(components: list[str]) -> np.ndarray:
+    slices = component_slices()
+    unknown = [c for c in components if c not in slices]
+    if unknown:
+        raise SigngenError(f"back-translator components {unknown}: choose from {list(slices)}")
+    return np.concatenate([np.arange(slices[c].start, slices[c].stop) for c in components])
+
+
+class Backtranslator(nn.Module):
+    def __init__(self, cfg: BacktranslatorConfig, tokenizer, stats: NormStats):
+        super().__init__()
+        from transformers import BartConfig, BartForConditionalGeneration
+        from transformers.models.bart.modeling_bart import BartEncoder
+
+        self.cfg, self.tokenizer, self.stats = cfg, tokenizer, stats
+        self.joints = _joint_index(cfg.components)
+        if not cfg.signed_languages:
+            raise SigngenError("back-translator config has no signed_languages; it is filled from the training corpus")
+        self.lang_index = {lang: i for i, lang in enumerate(cfg.signed_languages)}
+        feat = len(self.joints) * 4
+        self.front = nn.Sequential(
+            nn.Conv1d(feat, cfg.dim, kernel_size=2 * cfg.stride - 1 if cfg.stride > 1 else 3, stride=cfg.stride,
+                      padding=cfg.stride - 1 if cfg.stride > 1 else 1),
+            nn.GELU(),
+            nn.Conv1d(cfg.dim, cfg.dim, kernel_size=3, padding=1),
+        )
+        self.lang = nn.Embedding(len(cfg.signed_languages), cfg.dim)
+        bart = BartConfig(
+            vocab_size=len(tokenizer), d_model=cfg.dim, encoder_layers=cfg.encoder_layers,
+            decoder_layers=cfg.decoder_layers, encoder_attention_heads=cfg.heads, decoder_attention_heads=cfg.heads,
+            encoder_ffn_dim=4 * cfg.dim, decoder_ffn_dim=4 * cfg.dim, dropout=cfg.dropout,
+            max_position_embeddings=max(cfg.max_frames // cfg.stride + 2, cfg.max_target + 2),
+            pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id, decoder_start_token_id=tokenizer.bos_token_id,
+            forced_eos_token_id=None, scale_embedding=False,
+        )
+        if cfg.head == "seq2seq":
+            self.seq2seq = BartForConditionalGeneration(bart)
+        elif cfg.head == "ctc":
+            self.encoder = BartEncoder(bart)
+            self.ctc = nn.Linear(cfg.dim, len(tokenizer))  # the pad id doubles as the CTC blank
+        else:
+            raise SigngenError(f"back-translator head '{cfg.head}': choose seq2seq or ctc")
+
+    # ---- inputs -------------------------------------------------------------------------------
+    def features(self, arrays: list[tuple[np.ndarray, np.ndarray]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Canonical (x (T,178,3), mask (T,178)) arrays -> padded frame features (B,T,F) and frame mask (B,T)."""
+        too_long = [len(x) for x, _ in arrays if len(x) > self.cfg.max_frames]
+        if too_long:
+            raise SigngenError(f"a pose has {too_long[0]} frames; this back-translator reads at most {self.cfg.max_frames}")
+        length = max(len(x) for x, _ in arrays)
+        j = len(self.joints)
+        out = np.zeros((len(arrays), length, j, 4), np.float32)
+        fm = np.zeros((len(arrays), length), bool)
+        for k, (x, mask) in enumerate(arrays):
+            z = self.stats.normalize(x, mask)[:, self.joints]
+            m = mask[:, self.joints]
+            out[k, : len(x), :, :3] = np.where(m[..., None], z, 0.0)
+            out[k, : len(x), :, 3] = m
+            fm[k, : len(x)] = True
+        return torch.from_numpy(out.reshape(len(arrays), length, j * 4)), torch.from_numpy(fm)
+
+    def language_ids(self, langs: list[str]) -> torch.Tensor:
+        unknown = sorted({lang for lang in langs if lang not in self.lang_index})
+        if unknown:
+            raise SigngenError(
+                f"sign language(s) {unknown}: this back-translator was trained on {self.cfg.signed_languages}; "
+                "train one on a corpus with that language (signgen train backtranslator)"
+            )
+        return torch.tensor([self.lang_index[lang] for lang in langs], device=self.lang.weight.device)
+
+    def embed(self, feats: torch.Tensor, frame_mask: torch.Tensor, langs: list[str]):
+        h = self.front(feats.transpose(1, 2)).transpose(1, 2)  # (B, T', D)
+        mask = frame_mask[:, :: self.cfg.stride][:, : h.shape[1]]
+        h = h + self.lang(self.language_ids(langs))[:, None]
+        return h, mask.long()
+
+    def encode_targets(self, texts: list[str]) -> torch.Tensor:
+        enc = self.tokenizer([normalize_text(t) for t in texts], padding=True, truncation=True,
+                             max_length=self.cfg.max_target, return_tensors="pt")
+        labels = enc.input_ids.clone()
+        labels[enc.attention_mask == 0] = -100
+        return labels
+
+    # ---- training ----------------------------------------------------------------------------
+    def forward(self, batch: dict):
+        embeds, mask = self.embed(batch["feats"], batch["frame_mask"], batch["langs"])
+        labels = batch["labels"]
+        if self.cfg.head == "seq2seq":
+            loss = self.seq2seq(inputs_embeds=embeds, attention_mask=mask, labels=labels).loss
+        else:
+            logp = self._ctc_logits(embeds, mask).log_softmax(-1).transpose(0, 1).float()
+            targets = labels[:, :-1]  # drop </s>
+            keep = (targets >= 0) & (targets != self.tokenizer.eos_token_id)
+            loss = F.ctc_loss(logp, targets.clamp(min=0), mask.sum(1), keep.sum(1),
+                              blank=self.tokenizer.pad_token_id, zero_infinity=True)
+        return loss, {"loss": loss.item()}
+
+    def _ctc_logits(self, embeds, mask):
+        return self.ctc(self.encoder(inputs_embeds=embeds, attention_mask=mask).last_hidden_state)
+
+    # ---- inference ---------------------------------------------------------------------------
+    @torch.no_grad()
+    def translate(self, arrays: list[tuple[np.ndarray, np.ndarray]], langs: list[str], beams: int | None = None,
+                  batch_size: int = 32) -> list[str]:
+        """Back-translate canonical pose arrays (un-normalized, as in a corpus) into text."""
+        self.eval()
+        device = self.lang.weight.device
+        out: list[str] = []
+        for start in range(0, len(arrays), batch_size):
+            feats, fm = self.features(arrays[start : start + batch_size])
+            embeds, mask = self.embed(feats.to(device), fm.to(device), langs[start : start + batch_size])
+            if self.cfg.head == "seq2seq":
+                ids = self.seq2seq.generate(inputs_embeds=embeds, attention_mask=mask, num_beams=beams or self.cfg.beams,
+                                            max_new_tokens=self.cfg.max_target, do_sample=False)
+                out += [normalize_text(t) for t in self.tokenizer.batch_decode(ids, skip_special_tokens=True)]
+            else:
+                best = self._ctc_logits(embeds, mask).argmax(-1).cpu().numpy()
+                lengths = mask.sum(1).cpu().numpy()
+                for row, n in zip(best, lengths):
+                    ids = [int(t) for k, t in enumerate(row[:n]) if t != self.tokenizer.pad_token_id and (k == 0 or t != row[k - 1])]
+                    out.append(normalize_text(self.tokenizer.decode(ids, skip_special_tokens=True)))
+        return out
+
+    def check_corpus(self, signed_languages: list[str], texts: list[str], source: str, max_unknown: float = 0.1) -> list[str]:
+        """Refuse a corpus this back-translator cannot read: other sign languages or another vocabulary.
+
+        A few texts with a character the training split never had are normal (splits are by word) and are
+        returned for the caller to report; more than `max_unknown` of them means another corpus.
+        """
+        self.language_ids(sorted(set(signed_languages)))
+        unk = self.tokenizer.unk_token_id
+        bad = [t for t in texts if unk in self.tokenizer(normalize_text(t)).input_ids]
+        if bad and len(bad) > max_unknown * len(texts):
+            raise SigngenError(
+                f"{source}: {len(bad)} of {len(texts)} texts (e.g. {bad[0]!r}) use tokens outside this back-translator's "
+                "vocabulary; it was trained on another corpus; train one on this corpus (signgen train backtranslator)"
+            )
+        return bad
+
+    # ---- directories -------------------------------------------------------------------------
+    def save_pretrained(self, directory: str | Path) -> Path:
+        from safetensors.torch import save_model
+
+        from ..pose.io import atomic_write_text
+
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        save_model(self, str(d / "model.safetensors"))
+        self.tokenizer.save_pretrained(d)
+        self.stats.save(d)
+        atomic_write_text(d / "config.json", json.dumps({"model_type": MODEL_TYPE, "config": config_to_dict(self.cfg)}, indent=2))
+        return d
+
+    @classmethod
+    def from_pretrained(cls, directory: str | Path) -> "Backtranslator":
+        from safetensors.torch import load_model
+        from transformers import PreTrainedTokenizerFast
+
+        d = Path(directory)
+        if not (d / "config.json").exists() or not (d / "model.safetensors").exists():
+            raise SigngenError(f"{d}: not a back-translator directory (needs config.json and model.safetensors); "
+                               "train one with signgen train backtranslator")
+        meta = json.loads((d / "config.json").read_text())
+        if meta.get("model_type") != MODEL_TYPE:
+            raise SigngenError(f"{d}: is a '{meta.get('model_type')}' model, not a back-translator")
+        cfg = config_from_dict(BacktranslatorConfig, meta["config"], source=str(d))
+        tokenizer = PreTrainedTokenizerFast.from_pretrained(d)
+        model = cls(cfg, tokenizer, NormStats.load(d))
+        try:
+            missing, unexpected = load_model(model, str(d / "model.safetensors"), strict=False)
+        except RuntimeError as e:
+            raise SigngenError(f"{d}: weights do not match its config.json ({str(e).splitlines()[0][:120]}); retrain it") from None
+        missing = [k for k in missing if not k.endswith("lm_head.weight")]  # tied to the decoder embeddings
+        if missing or unexpected:
+            raise SigngenError(f"{d}: weights do not match its config.json (missing {missing[:2]}, unexpected {unexpected[:2]}); retrain it")
+        model.eval()
+        return model

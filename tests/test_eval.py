@@ -1,0 +1,89 @@
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from signgen.cli import main
+from signgen.pose import read_pose, write_pose
+from signgen.pose.tensors import array_to_pose
+
+
+@pytest.fixture(scope="module")
+def models(small_corpus, tmp_path_factory):
+    root = tmp_path_factory.mktemp("eval-models")
+    assert main(["train", "backtranslator", "--corpus", str(small_corpus.root), "--config", "tiny",
+                 "-o", str(root / "bt"), "--quiet"]) == 0
+    assert main(["train", "motion", "--corpus", str(small_corpus.root), "--config", "tiny",
+                 "-o", str(root / "motion"), "--quiet"]) == 0
+    return root / "motion" / "model", root / "bt" / "model"
+
+
+def _eval(corpus, bt, out, *extra):
+    return main(["eval", "--corpus", str(corpus), "--backtranslator", str(bt), "-o", str(out), "--quiet", *extra])
+
+
+def test_eval_writes_three_rows_and_is_reproducible(small_corpus, models, tmp_path):
+    motion, bt = models
+    for name in ("a", "b"):
+        assert _eval(small_corpus.root, bt, tmp_path / name, "--model", str(motion), "split=train", "limit=4") == 0
+    a = json.loads((tmp_path / "a" / "metrics.json").read_text())
+    b = json.loads((tmp_path / "b" / "metrics.json").read_text())
+    assert list(a["results"]) == ["ground truth", "signgen (model)", "spoken-to-signed"]
+    for row in a["results"].values():
+        assert set(row) >= {"bleu1", "bleu4", "chrf", "rougeL", "wer", "cer", "dtw_mje", "duration_error"}
+    drop = lambda r: {k: {m: v for m, v in x.items() if m != "generation_seconds"} for k, x in r["results"].items()}
+    assert drop(a) == drop(b)  # same seed, same numbers
+    gt = a["results"]["ground truth"]
+    assert gt["dtw_mje"] == 0.0 and gt["duration_error"] == 0.0  # the ceiling row is the reference itself
+    assert a["results"]["signgen (model)"]["dtw_mje"] > 0
+    rows = list(csv.DictReader(open(tmp_path / "a" / "per_sample.csv")))
+    assert len(rows) == 12 and {r["system"] for r in rows} == set(a["results"])
+    table = (tmp_path / "a" / "metrics.md").read_text()
+    assert table.count("\n") == 5 and "| ground truth |" in table
+
+
+def test_scores_a_directory_of_outside_poses_and_converts_fps(small_corpus, models, tmp_path, capsys):
+    _, bt = models
+    poses = tmp_path / "poses"
+    samples = small_corpus.split("train")[:3]
+    for s in samples:
+        x, m = small_corpus.load(s)
+        pose = array_to_pose(x, m)
+        pose.body.fps = 50.0  # an outside system at another frame rate: converted, and the note says so
+        write_pose(pose, poses / f"{s.id}.pose")
+    assert _eval(small_corpus.root, bt, tmp_path / "out", "--no-model", "--poses", str(poses), "split=train", "limit=3", "baseline=false") == 0
+    assert "converted to the canonical" in capsys.readouterr().err
+    res = json.loads((tmp_path / "out" / "metrics.json").read_text())["results"]
+    assert list(res) == ["ground truth", "poses (poses)"]
+    assert res["poses (poses)"]["duration_error"] == pytest.approx(0.5, abs=0.05)  # 50 fps read as 25: half the frames
+
+
+@pytest.mark.parametrize("case", ["missing-split", "missing-file", "empty-pose", "other-language"])
+def test_bad_inputs_get_one_line_and_exit_2(small_corpus, models, tmp_path, capsys, case):
+    _, bt = models
+    args, overrides = ["--no-model"], ["baseline=false"]
+    corpus = small_corpus.root
+    if case == "missing-split":
+        overrides += ["split=dev"]
+    elif case in ("missing-file", "empty-pose"):
+        poses = tmp_path / "p"
+        poses.mkdir()
+        s = small_corpus.split("test")[0]
+        if case == "empty-pose":
+            x, m = small_corpus.load(s)
+            write_pose(array_to_pose(x[:0], m[:0]), poses / f"{s.id}.pose")
+        args += ["--poses", str(poses)]
+        overrides += ["limit=1"]
+    else:
+        import shutil
+
+        corpus = tmp_path / "c"
+        shutil.copytree(small_corpus.root, corpus)
+        text = (corpus / "manifest.csv").read_text().replace(",gsg,", ",bfi,")
+        (corpus / "manifest.csv").write_text(text)
+    assert _eval(corpus, bt, tmp_path / "out", *args, *overrides) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("signgen: error:")
+    expected = {"missing-split": "dev", "missing-file": "no file", "empty-pose": "0 frames", "other-language": "bfi"}[case]
+    assert expected in err[0]
