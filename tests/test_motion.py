@@ -120,3 +120,15 @@ def test_pretrained_text_encoders_load_offline(kind):
     assert emb.shape[0] == 2 and emb.shape[2] == enc.dim == 384
     assert mask[0].sum() < mask[1].sum()
     assert not any(p.requires_grad for p in enc.parameters())
+
+
+def test_validation_reports_backtranslation_cer(small_corpus, tmp_path):
+    from signgen.backtranslate.train import BacktranslatorTrainConfig, train_backtranslator
+
+    bt = train_backtranslator(small_corpus.root, load_config(BacktranslatorTrainConfig, "tiny", group="backtranslator"),
+                              tmp_path / "bt", progress=False)
+    cfg = load_config(MotionTrainConfig, "tiny", [f"backtranslator={bt}", "val_backtranslate=3"], group="motion")
+    train_motion(small_corpus.root, cfg, tmp_path / "m", progress=False)
+    logs = [json.loads(line) for line in (tmp_path / "m" / "history.jsonl").read_text().splitlines()]
+    cers = [h["val_bt_cer"] for h in logs if "val_bt_cer" in h]
+    assert len(cers) == 2 and all(c >= 0 for c in cers)

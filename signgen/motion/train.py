@@ -26,6 +26,8 @@ class MotionTrainConfig:
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     augment_prob: float = 0.5  # fraction of training samples augmented on the fly
     val_samples: int = 4  # validation texts sampled into the contact sheet
+    backtranslator: str = ""  # a back-translator directory: validation also reports back-translation CER
+    val_backtranslate: int = 48  # validation texts generated and back-translated for that CER
 
 
 class MotionData:
@@ -77,6 +79,21 @@ def _seed(*parts) -> int:
     return int(hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()[:8], 16)
 
 
+def _backtranslation_cer(model: MotionModel, stats, reader, items) -> float:
+    """Generate the given validation texts and read them back: CER in percent."""
+    import jiwer
+
+    arrays = []
+    for start in range(0, len(items), 16):
+        chunk = items[start : start + 16]
+        x, vis, fm = sample(model, [i[0] for i in chunk], [i[1] for i in chunk], seed=start)
+        for k in range(len(chunk)):
+            n = int(fm[k].sum())
+            arrays.append((stats.denormalize(x[k, :n].cpu().numpy()), vis[k, :n].cpu().numpy() > 0.5))
+    hyps = reader.translate(arrays, [i[1] for i in items], beams=1)
+    return 100.0 * float(jiwer.cer([i[0] for i in items], [h or " " for h in hyps]))
+
+
 def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | Path, progress: bool = True) -> Path:
     from ..video import contact_sheet
     from ..visualize import skeleton_frames
@@ -92,6 +109,12 @@ def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | 
     torch.manual_seed(cfg.train.seed)
     model = MotionModel(mcfg)
     stats = corpus.stats
+    reader = None
+    if cfg.backtranslator:
+        from ..backtranslate.model import Backtranslator
+
+        reader = Backtranslator.from_pretrained(cfg.backtranslator)
+        reader.check_corpus(corpus.signed_languages, [], f"{corpus_dir} (val)")  # its languages must match
 
     def batch(step: int, rank: int) -> dict:
         rng = np.random.default_rng(_seed(cfg.train.seed, step, rank))
@@ -118,7 +141,10 @@ def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | 
         (out / "samples").mkdir(exist_ok=True)
         contact_sheet(np.stack(sheets), out / "samples" / f"step-{step:07d}.png", count=len(sheets), columns=1,
                       title=" | ".join(f"{l}:{t}" for t, l in zip(texts, langs)))
-        return {"val_loss": float(np.mean(losses))}
+        metrics = {"val_loss": float(np.mean(losses))}
+        if reader is not None:
+            metrics["val_bt_cer"] = _backtranslation_cer(raw.model, stats, reader, val.items[: cfg.val_backtranslate])
+        return metrics
 
     def save(raw: MotionLoss, directory: Path) -> None:
         raw.model.save_pretrained(directory, stats)
