@@ -80,31 +80,94 @@ DEFAULT_MOTION = Path(__file__).resolve().parent / "models" / "motion"
 
 
 def cmd_pose(args: argparse.Namespace) -> None:
-    from .motion.diffusion import SAMPLERS, sample
+    from .motion.generate import generate_pose
     from .motion.model import MotionModel
-    from .pose import array_to_pose, write_pose
+    from .pose import write_pose
 
     model_dir = Path(args.model) if args.model else DEFAULT_MOTION
     if not model_dir.exists():
         raise SigngenError(f"{model_dir}: no motion model there; train one (signgen train motion) and pass --model DIR")
-    if args.steps is not None and not 1 <= args.steps <= 1000:
-        raise SigngenError(f"--steps {args.steps}: choose between 1 and 1000")
-    if args.guidance is not None and not 0 <= args.guidance <= 20:
-        raise SigngenError(f"--guidance {args.guidance}: choose between 0 and 20 (1 = no guidance)")
-    if args.sampler is not None and args.sampler not in SAMPLERS:
-        raise SigngenError(f"--sampler {args.sampler}: choose one of {SAMPLERS}")
     start = time.perf_counter()
     model, stats = MotionModel.from_pretrained(model_dir)
-    if args.frames is not None and not 8 <= args.frames <= model.cfg.denoiser.max_frames:
-        raise SigngenError(f"--frames {args.frames}: choose between 8 and {model.cfg.denoiser.max_frames}")
     loaded = time.perf_counter()
-    text = " ".join(args.text.split())
-    x, vis, fm = sample(model, [text], [args.lang], frames=[args.frames] if args.frames else None,
-                        steps=args.steps, guidance=args.guidance, sampler=args.sampler, seed=args.seed)
-    n = int(fm[0].sum())
-    pose = array_to_pose(stats.denormalize(x[0, :n].numpy()), vis[0, :n].numpy() > 0.5)
+    pose = generate_pose(model, stats, args.text, args.lang, steps=args.steps, guidance=args.guidance,
+                         sampler=args.sampler, frames=args.frames, seed=args.seed)
     write_pose(pose, args.output)
-    _say(f"pose: {args.output} ({n} frames, load {loaded - start:.2f} s, sample {time.perf_counter() - loaded:.2f} s)")
+    _say(f"pose: {args.output} ({len(pose.body.data)} frames, load {loaded - start:.2f} s, sample {time.perf_counter() - loaded:.2f} s)")
+
+
+# -- signgen text / serve (the product end to end) -------------------------------------------------------
+def _default_video_name(text: str) -> str:
+    import re
+
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40].strip("-")
+    return f"{slug or 'signgen'}.mp4"
+
+
+def cmd_text(args: argparse.Namespace) -> None:
+    from .pipeline import check_text
+
+    text = check_text(args.text)  # fail fast, before loading anything
+    output = Path(args.output or _default_video_name(text))
+    if output.suffix.lower() != ".mp4":
+        raise SigngenError(f"-o {output}: the video is written as H.264 mp4; give a path ending in .mp4")
+    start = time.perf_counter()
+    from .pipeline import SignPipeline
+
+    pipe = SignPipeline.from_pretrained(args.model, size=args.size)
+    _say(f"load: {time.perf_counter() - start:.2f} s (motion model, languages {', '.join(pipe.languages)})")
+    lang = args.lang or pipe.default_lang
+    kind = args.renderer or pipe.default_renderer
+    pipe.check(lang, kind)
+    _say(f"text: {text!r} -> {lang}, renderer {kind}")
+    out = pipe(text, lang=lang, renderer=kind, seed=args.seed, steps=args.steps, guidance=args.guidance,
+               frames=args.frames, render_steps=args.render_steps, progress=not args.quiet)
+    t = out.timings
+    _say(f"motion: {len(out.frames)} frames ({len(out.frames) / out.fps:.1f} s of signing) in {t['motion']:.2f} s")
+    _say(f"render: {kind} {out.frames.shape[2]}x{out.frames.shape[1]} in {t['load_renderer'] + t['render']:.2f} s")
+    write_start = time.perf_counter()
+    out.save_video(output)
+    _say(f"video: {output} (encoded in {time.perf_counter() - write_start:.2f} s)")
+    if args.save_pose:
+        _say(f"pose: {out.save_pose(args.save_pose)}")
+    if args.sheet:
+        from .video import contact_sheet
+
+        _say(f"sheet: {contact_sheet(out.frames, args.sheet, title=text)}")
+    _say(f"total: {time.perf_counter() - start:.2f} s")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    from .serve import ServeConfig, serve
+
+    serve(ServeConfig(host=args.host, port=args.port, model=args.model, max_chars=args.max_chars, queue=args.queue))
+
+
+def _add_text_and_serve(sub) -> None:
+    text = sub.add_parser("text", help="text -> pose -> signer video (the main job)")
+    text.add_argument("text", help="what to sign, e.g. \"hello\"")
+    text.add_argument("-o", "--output", default=None, help="output .mp4 (default: named after the text, e.g. hello.mp4)")
+    text.add_argument("--lang", default=None, help="sign language code, e.g. ase, gsg (default: the pipeline's)")
+    text.add_argument("--renderer", default=None, help="avatar (default, fast on CPU), skeleton, or diffusion")
+    text.add_argument("--model", default=None, help="pipeline directory (motion/ [renderer/]) or a motion model dir; default: shipped")
+    text.add_argument("--seed", type=int, default=0)
+    text.add_argument("--steps", type=int, default=None, help="motion diffusion sampling steps")
+    text.add_argument("--guidance", type=float, default=None, help="motion classifier-free guidance scale (1 = none)")
+    text.add_argument("--frames", type=int, default=None, help="override the predicted duration (frames at 25 fps)")
+    text.add_argument("--render-steps", type=int, default=None, help="diffusion renderer denoising steps")
+    text.add_argument("--size", type=int, default=256, help="video frame size in pixels")
+    text.add_argument("--save-pose", default=None, help="also write the generated .pose")
+    text.add_argument("--sheet", default=None, help="also write a PNG contact sheet of the video")
+    text.add_argument("--quiet", action="store_true", help="no progress bar")
+    text.set_defaults(func=cmd_text)
+
+    serve = sub.add_parser("serve", help="HTTP API on localhost: /pose and /video for a text")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--model", default=None, help="pipeline directory (default: shipped)")
+    serve.add_argument("--max-chars", type=int, default=100, help="longest text accepted")
+    serve.add_argument("--queue", type=int, default=8, help="jobs waiting beyond the one running; more get HTTP 503")
+    serve.set_defaults(func=cmd_serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -149,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     pose.add_argument("--seed", type=int, default=0)
     pose.add_argument("--frames", type=int, default=None, help="override the predicted duration")
     pose.set_defaults(func=cmd_pose)
+
+    _add_text_and_serve(sub)
     return parser
 
 
