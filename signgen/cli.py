@@ -170,6 +170,94 @@ def _add_text_and_serve(sub) -> None:
     serve.set_defaults(func=cmd_serve)
 
 
+# ---- renderer: pose -> video (issue 5) -------------------------------------------------------------------
+def cmd_data_frames(args: argparse.Namespace) -> None:
+    from .render.framesdir import make_avatar_frames
+
+    if args.renderer != "avatar":
+        raise SigngenError(f"--renderer {args.renderer}: training pairs are made with the avatar renderer only")
+    clips = make_avatar_frames(args.corpus, args.output, size=args.size, clips=args.clips, signers=args.signers,
+                               progress=not args.quiet)
+    _say(f"frames: {args.output} ({len(clips)} clips, {sum(c.frames for c in clips)} frames)")
+
+
+def cmd_train_renderer(args: argparse.Namespace) -> None:
+    from .config import load_config
+    from .render.diffusion.train import RendererTrainConfig, train_renderer
+
+    cfg = load_config(RendererTrainConfig, args.config, args.overrides, group="renderer")
+    final = train_renderer(args.frames, cfg, args.output, base_model=args.base_model, controlnet=args.controlnet,
+                           progress=not args.quiet)
+    _say(f"model: {final}  (samples: {Path(args.output) / 'samples'})")
+
+
+def load_canonical(path: str | Path):
+    """Read a .pose and bring it to the canonical skeleton if it is not already."""
+    from .pose import read_pose
+    from .pose.skeleton import is_canonical, to_canonical
+
+    pose = read_pose(path)
+    if len(pose.body.data) == 0:
+        raise SigngenError(f"{path}: pose has zero frames; nothing to render")
+    return pose if is_canonical(pose.header) else to_canonical(pose)
+
+
+def cmd_render(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from .render import make_renderer
+    from .video import contact_sheet, write_mp4
+
+    renderer = make_renderer(args.renderer, model_dir=args.model, size=args.size, steps=args.steps, seed=args.seed)
+    pose = load_canonical(args.input)
+    start = time.perf_counter()
+    frames = renderer.render(pose, progress=not args.quiet)
+    took = time.perf_counter() - start
+    if args.side_by_side:
+        skeleton = make_renderer("skeleton", size=args.size).render(pose)
+        frames = np.concatenate([skeleton, frames], axis=2)
+    out = write_mp4(frames, args.output, fps=renderer.fps)
+    _say(f"video: {out} ({len(frames)} frames, {args.renderer} at {len(frames) / took:.1f} fps)")
+    if args.sheet:
+        _say(f"sheet: {contact_sheet(frames, args.sheet, title=f'{Path(args.input).name} ({args.renderer})')}")
+
+
+def _add_renderer_parsers(sub, data, train) -> None:
+    frames = data.add_parser("frames", help="(avatar frame, pose) pairs from a corpus, for signgen train renderer")
+    frames.add_argument("--corpus", required=True, help="corpus directory (signgen layout)")
+    frames.add_argument("-o", "--output", required=True, help="frames directory to write (resumes per clip)")
+    frames.add_argument("--renderer", default="avatar", help="only avatar (real video frames come from video data prep)")
+    frames.add_argument("--size", type=int, default=128)
+    frames.add_argument("--clips", type=int, default=60, help="number of corpus samples, spread over the corpus")
+    frames.add_argument("--signers", type=int, default=3, help="avatar looks (1-3), one per clip, as signer ids")
+    frames.add_argument("--quiet", action="store_true")
+    frames.set_defaults(func=cmd_data_frames)
+
+    renderer = train.add_parser("renderer", help="pose-conditioned latent diffusion renderer")
+    renderer.add_argument("--frames", required=True, help="frames directory (clips.csv + <clip>/pose.pose + PNGs)")
+    renderer.add_argument("-o", "--output", default="runs/renderer", help="run directory (resumes if it has checkpoints)")
+    renderer.add_argument("--config", default=None, help="preset in configs/renderer/ (cpu-64, tiny) or a YAML path")
+    renderer.add_argument("--base-model", default=None, help="local Stable Diffusion 1.5 directory (diffusers layout: vae/, unet/)")
+    renderer.add_argument("--controlnet", default=None, help="local OpenPose ControlNet directory (diffusers layout)")
+    renderer.add_argument("--quiet", action="store_true")
+    renderer.add_argument("overrides", nargs="*", help="e.g. train.steps=2000 model.size=128")
+    renderer.set_defaults(func=cmd_train_renderer)
+
+    render = sub.add_parser("render", help="render a .pose as signer video")
+    render.add_argument("input", help="a .pose file")
+    render.add_argument("-o", "--output", required=True, help="output .mp4 (H.264)")
+    render.add_argument("--renderer", default="avatar", help="diffusion | avatar | skeleton")
+    render.add_argument("--model", default=None, help="diffusion renderer directory (default: the shipped one)")
+    render.add_argument("--size", type=int, default=256)
+    render.add_argument("--steps", type=int, default=None, help="diffusion sampling steps")
+    render.add_argument("--seed", type=int, default=0)
+    render.add_argument("--side-by-side", action="store_true", help="skeleton on the left, rendering on the right")
+    render.add_argument("--sheet", default=None, help="also write a PNG contact sheet")
+    render.add_argument("--quiet", action="store_true")
+    render.set_defaults(func=cmd_render)
+# ---- end renderer ------------------------------------------------------------------------------------------
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="signgen", description="Text to sign-language pose and video.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -212,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     pose.add_argument("--seed", type=int, default=0)
     pose.add_argument("--frames", type=int, default=None, help="override the predicted duration")
     pose.set_defaults(func=cmd_pose)
-
+    _add_renderer_parsers(sub, data, train)
     _add_text_and_serve(sub)
     return parser
 
