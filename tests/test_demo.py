@@ -67,7 +67,7 @@ def browser():
     driver.quit()
 
 
-def wait_for(fn, timeout=120.0):
+def wait_for(fn, timeout=600.0):  # generous: a busy 2-core CI machine; returns as soon as ready
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         value = fn()
@@ -88,18 +88,12 @@ def video_state(driver, elem_id):
 def test_demo_plays_signer_and_skeleton_video_and_offers_the_pose(demo_url, browser):
     from pose_format import Pose
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
 
     browser.get(demo_url)
     box = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#text textarea, #text input"))[0]
     box.clear()
-    box.send_keys("die")
-    lang = browser.find_element(By.CSS_SELECTOR, "#lang input")
-    lang.click()
-    lang.send_keys(Keys.CONTROL, "a")
-    lang.send_keys("German")
-    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "ul.options li"))
-    lang.send_keys(Keys.ENTER)
+    box.send_keys("the")
+    assert "American Sign Language (ase)" in browser.find_element(By.CSS_SELECTOR, "#lang input").get_attribute("value")
     browser.find_element(By.CSS_SELECTOR, "#generate").click()
 
     # a playable video: the browser decoded its first frame (readyState >= HAVE_CURRENT_DATA) and knows its length
@@ -107,7 +101,7 @@ def test_demo_plays_signer_and_skeleton_video_and_offers_the_pose(demo_url, brow
         state = wait_for(lambda: (s := video_state(browser, elem_id)) and s["ready"] >= 2 and s)
         assert state["duration"] > 0 and state["width"] == 128 and state["error"] is None, state
     info = browser.find_element(By.CSS_SELECTOR, "#info textarea").get_attribute("value")
-    assert info.startswith("gsg, skeleton:"), info
+    assert info.startswith("ase, skeleton:"), info
 
     link = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#pose-file a[href]"))[0]
     r = requests.get(link.get_attribute("href"), timeout=30)
