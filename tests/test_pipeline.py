@@ -137,3 +137,10 @@ def test_text_cli_bad_input_is_one_line_exit_2(tiny_pipeline_dir, tmp_path, monk
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("signgen: error:")]
     assert len(errors) == 1 and expect in errors[0]
     assert not list(tmp_path.glob("*.mp4"))
+
+
+def test_default_renderer_is_the_avatar(pipe):
+    out = pipe("die", lang="gsg", steps=2, frames=10)
+    assert out.renderer == "avatar" and out.frames.shape == (10, 64, 64, 3)
+    skeleton = pipe("die", lang="gsg", renderer="skeleton", steps=2, frames=10).frames
+    assert not np.array_equal(out.frames, skeleton)  # a different drawing of the same pose
