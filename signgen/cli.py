@@ -90,31 +90,182 @@ DEFAULT_BACKTRANSLATOR = Path(__file__).resolve().parent / "models" / "backtrans
 
 
 def cmd_pose(args: argparse.Namespace) -> None:
-    from .motion.diffusion import SAMPLERS, sample
+    from .motion.generate import generate_pose
     from .motion.model import MotionModel
-    from .pose import array_to_pose, write_pose
+    from .pose import write_pose
 
     model_dir = Path(args.model) if args.model else DEFAULT_MOTION
     if not model_dir.exists():
         raise SigngenError(f"{model_dir}: no motion model there; train one (signgen train motion) and pass --model DIR")
-    if args.steps is not None and not 1 <= args.steps <= 1000:
-        raise SigngenError(f"--steps {args.steps}: choose between 1 and 1000")
-    if args.guidance is not None and not 0 <= args.guidance <= 20:
-        raise SigngenError(f"--guidance {args.guidance}: choose between 0 and 20 (1 = no guidance)")
-    if args.sampler is not None and args.sampler not in SAMPLERS:
-        raise SigngenError(f"--sampler {args.sampler}: choose one of {SAMPLERS}")
     start = time.perf_counter()
     model, stats = MotionModel.from_pretrained(model_dir)
-    if args.frames is not None and not 8 <= args.frames <= model.cfg.denoiser.max_frames:
-        raise SigngenError(f"--frames {args.frames}: choose between 8 and {model.cfg.denoiser.max_frames}")
     loaded = time.perf_counter()
-    text = " ".join(args.text.split())
-    x, vis, fm = sample(model, [text], [args.lang], frames=[args.frames] if args.frames else None,
-                        steps=args.steps, guidance=args.guidance, sampler=args.sampler, seed=args.seed)
-    n = int(fm[0].sum())
-    pose = array_to_pose(stats.denormalize(x[0, :n].numpy()), vis[0, :n].numpy() > 0.5)
+    pose = generate_pose(model, stats, args.text, args.lang, steps=args.steps, guidance=args.guidance,
+                         sampler=args.sampler, frames=args.frames, seed=args.seed)
     write_pose(pose, args.output)
-    _say(f"pose: {args.output} ({n} frames, load {loaded - start:.2f} s, sample {time.perf_counter() - loaded:.2f} s)")
+    _say(f"pose: {args.output} ({len(pose.body.data)} frames, load {loaded - start:.2f} s, sample {time.perf_counter() - loaded:.2f} s)")
+
+
+# -- signgen text / serve (the product end to end) -------------------------------------------------------
+def _default_video_name(text: str) -> str:
+    import re
+
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40].strip("-")
+    return f"{slug or 'signgen'}.mp4"
+
+
+def cmd_text(args: argparse.Namespace) -> None:
+    from .pipeline import check_text
+
+    text = check_text(args.text)  # fail fast, before loading anything
+    output = Path(args.output or _default_video_name(text))
+    if output.suffix.lower() != ".mp4":
+        raise SigngenError(f"-o {output}: the video is written as H.264 mp4; give a path ending in .mp4")
+    start = time.perf_counter()
+    from .pipeline import SignPipeline
+
+    pipe = SignPipeline.from_pretrained(args.model, size=args.size)
+    _say(f"load: {time.perf_counter() - start:.2f} s (motion model, languages {', '.join(pipe.languages)})")
+    lang = args.lang or pipe.default_lang
+    kind = args.renderer or pipe.default_renderer
+    pipe.check(lang, kind)
+    _say(f"text: {text!r} -> {lang}, renderer {kind}")
+    out = pipe(text, lang=lang, renderer=kind, seed=args.seed, steps=args.steps, guidance=args.guidance,
+               frames=args.frames, render_steps=args.render_steps, progress=not args.quiet)
+    t = out.timings
+    _say(f"motion: {len(out.frames)} frames ({len(out.frames) / out.fps:.1f} s of signing) in {t['motion']:.2f} s")
+    _say(f"render: {kind} {out.frames.shape[2]}x{out.frames.shape[1]} in {t['load_renderer'] + t['render']:.2f} s")
+    write_start = time.perf_counter()
+    out.save_video(output)
+    _say(f"video: {output} (encoded in {time.perf_counter() - write_start:.2f} s)")
+    if args.save_pose:
+        _say(f"pose: {out.save_pose(args.save_pose)}")
+    if args.sheet:
+        from .video import contact_sheet
+
+        _say(f"sheet: {contact_sheet(out.frames, args.sheet, title=text)}")
+    _say(f"total: {time.perf_counter() - start:.2f} s")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    from .serve import ServeConfig, serve
+
+    serve(ServeConfig(host=args.host, port=args.port, model=args.model, max_chars=args.max_chars, queue=args.queue))
+
+
+def _add_text_and_serve(sub) -> None:
+    text = sub.add_parser("text", help="text -> pose -> signer video (the main job)")
+    text.add_argument("text", help="what to sign, e.g. \"hello\"")
+    text.add_argument("-o", "--output", default=None, help="output .mp4 (default: named after the text, e.g. hello.mp4)")
+    text.add_argument("--lang", default=None, help="sign language code, e.g. ase, gsg (default: the pipeline's)")
+    text.add_argument("--renderer", default=None, help="avatar (default, fast on CPU), skeleton, or diffusion")
+    text.add_argument("--model", default=None, help="pipeline directory (motion/ [renderer/]) or a motion model dir; default: shipped")
+    text.add_argument("--seed", type=int, default=0)
+    text.add_argument("--steps", type=int, default=None, help="motion diffusion sampling steps")
+    text.add_argument("--guidance", type=float, default=None, help="motion classifier-free guidance scale (1 = none)")
+    text.add_argument("--frames", type=int, default=None, help="override the predicted duration (frames at 25 fps)")
+    text.add_argument("--render-steps", type=int, default=None, help="diffusion renderer denoising steps")
+    text.add_argument("--size", type=int, default=256, help="video frame size in pixels")
+    text.add_argument("--save-pose", default=None, help="also write the generated .pose")
+    text.add_argument("--sheet", default=None, help="also write a PNG contact sheet of the video")
+    text.add_argument("--quiet", action="store_true", help="no progress bar")
+    text.set_defaults(func=cmd_text)
+
+    serve = sub.add_parser("serve", help="HTTP API on localhost: /pose and /video for a text")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--model", default=None, help="pipeline directory (default: shipped)")
+    serve.add_argument("--max-chars", type=int, default=100, help="longest text accepted")
+    serve.add_argument("--queue", type=int, default=8, help="jobs waiting beyond the one running; more get HTTP 503")
+    serve.set_defaults(func=cmd_serve)
+
+
+# ---- renderer: pose -> video (issue 5) -------------------------------------------------------------------
+def cmd_data_frames(args: argparse.Namespace) -> None:
+    from .render.framesdir import make_avatar_frames
+
+    if args.renderer != "avatar":
+        raise SigngenError(f"--renderer {args.renderer}: training pairs are made with the avatar renderer only")
+    clips = make_avatar_frames(args.corpus, args.output, size=args.size, clips=args.clips, signers=args.signers,
+                               progress=not args.quiet)
+    _say(f"frames: {args.output} ({len(clips)} clips, {sum(c.frames for c in clips)} frames)")
+
+
+def cmd_train_renderer(args: argparse.Namespace) -> None:
+    from .config import load_config
+    from .render.diffusion.train import RendererTrainConfig, train_renderer
+
+    cfg = load_config(RendererTrainConfig, args.config, args.overrides, group="renderer")
+    final = train_renderer(args.frames, cfg, args.output, base_model=args.base_model, controlnet=args.controlnet,
+                           progress=not args.quiet)
+    _say(f"model: {final}  (samples: {Path(args.output) / 'samples'})")
+
+
+def load_canonical(path: str | Path):
+    """Read a .pose and bring it to the canonical skeleton if it is not already."""
+    from .pose import read_pose
+    from .pose.skeleton import is_canonical, to_canonical
+
+    pose = read_pose(path)
+    if len(pose.body.data) == 0:
+        raise SigngenError(f"{path}: pose has zero frames; nothing to render")
+    return pose if is_canonical(pose.header) else to_canonical(pose)
+
+
+def cmd_render(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from .render import make_renderer
+    from .video import contact_sheet, write_mp4
+
+    renderer = make_renderer(args.renderer, model_dir=args.model, size=args.size, steps=args.steps, seed=args.seed)
+    pose = load_canonical(args.input)
+    start = time.perf_counter()
+    frames = renderer.render(pose, progress=not args.quiet)
+    took = time.perf_counter() - start
+    if args.side_by_side:
+        skeleton = make_renderer("skeleton", size=args.size).render(pose)
+        frames = np.concatenate([skeleton, frames], axis=2)
+    out = write_mp4(frames, args.output, fps=renderer.fps)
+    _say(f"video: {out} ({len(frames)} frames, {args.renderer} at {len(frames) / took:.1f} fps)")
+    if args.sheet:
+        _say(f"sheet: {contact_sheet(frames, args.sheet, title=f'{Path(args.input).name} ({args.renderer})')}")
+
+
+def _add_renderer_parsers(sub, data, train) -> None:
+    frames = data.add_parser("frames", help="(avatar frame, pose) pairs from a corpus, for signgen train renderer")
+    frames.add_argument("--corpus", required=True, help="corpus directory (signgen layout)")
+    frames.add_argument("-o", "--output", required=True, help="frames directory to write (resumes per clip)")
+    frames.add_argument("--renderer", default="avatar", help="only avatar (real video frames come from video data prep)")
+    frames.add_argument("--size", type=int, default=128)
+    frames.add_argument("--clips", type=int, default=60, help="number of corpus samples, spread over the corpus")
+    frames.add_argument("--signers", type=int, default=3, help="avatar looks (1-3), one per clip, as signer ids")
+    frames.add_argument("--quiet", action="store_true")
+    frames.set_defaults(func=cmd_data_frames)
+
+    renderer = train.add_parser("renderer", help="pose-conditioned latent diffusion renderer")
+    renderer.add_argument("--frames", required=True, help="frames directory (clips.csv + <clip>/pose.pose + PNGs)")
+    renderer.add_argument("-o", "--output", default="runs/renderer", help="run directory (resumes if it has checkpoints)")
+    renderer.add_argument("--config", default=None, help="preset in configs/renderer/ (cpu-64, tiny) or a YAML path")
+    renderer.add_argument("--base-model", default=None, help="local Stable Diffusion 1.5 directory (diffusers layout: vae/, unet/)")
+    renderer.add_argument("--controlnet", default=None, help="local OpenPose ControlNet directory (diffusers layout)")
+    renderer.add_argument("--quiet", action="store_true")
+    renderer.add_argument("overrides", nargs="*", help="e.g. train.steps=2000 model.size=128")
+    renderer.set_defaults(func=cmd_train_renderer)
+
+    render = sub.add_parser("render", help="render a .pose as signer video")
+    render.add_argument("input", help="a .pose file")
+    render.add_argument("-o", "--output", required=True, help="output .mp4 (H.264)")
+    render.add_argument("--renderer", default="avatar", help="diffusion | avatar | skeleton")
+    render.add_argument("--model", default=None, help="diffusion renderer directory (default: the shipped one)")
+    render.add_argument("--size", type=int, default=256)
+    render.add_argument("--steps", type=int, default=None, help="diffusion sampling steps")
+    render.add_argument("--seed", type=int, default=0)
+    render.add_argument("--side-by-side", action="store_true", help="skeleton on the left, rendering on the right")
+    render.add_argument("--sheet", default=None, help="also write a PNG contact sheet")
+    render.add_argument("--quiet", action="store_true")
+    render.set_defaults(func=cmd_render)
+# ---- end renderer ------------------------------------------------------------------------------------------
 
 
 def cmd_eval(args: argparse.Namespace) -> None:
@@ -198,6 +349,8 @@ def build_parser() -> argparse.ArgumentParser:
     pose.add_argument("--seed", type=int, default=0)
     pose.add_argument("--frames", type=int, default=None, help="override the predicted duration")
     pose.set_defaults(func=cmd_pose)
+    _add_renderer_parsers(sub, data, train)
+    _add_text_and_serve(sub)
     return parser
 
 

@@ -1,0 +1,242 @@
+"""The whole product in one object: text -> motion diffusion -> canonical pose -> rendered frames.
+
+A pipeline is a directory:
+
+    pipeline.json        {"pipeline_type": "signgen-pipeline", "default_lang": "ase", "default_renderer": "avatar"}
+    motion/              MotionModel.save_pretrained (required)
+    renderer/            the diffusion renderer (optional; only `renderer="diffusion"` needs it)
+    backtranslator/      pose -> text model for evaluation (optional; carried along, not used to generate)
+
+`SignPipeline.from_pretrained()` with no path loads the shipped models in `signgen/models/`.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import SigngenError
+
+SHIPPED = Path(__file__).resolve().parent / "models"
+PIPELINE_FILE = "pipeline.json"
+COMPONENTS = ("motion", "renderer", "backtranslator")
+DEFAULTS = {"default_lang": "ase", "default_renderer": "avatar"}
+MAX_CHARS = 200  # longest text a pipeline call accepts; the motion model may allow less
+
+
+@dataclass
+class SignOutput:
+    """What a pipeline call returns: the pose, its rendered frames and seconds per stage."""
+
+    text: str
+    lang: str
+    renderer: str | None
+    pose: "object"  # pose_format.Pose, canonical skeleton
+    frames: np.ndarray | None  # (T, H, W, 3) uint8 RGB, None when rendering was skipped
+    fps: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def save_pose(self, path: str | Path) -> Path:
+        from .pose import write_pose
+
+        write_pose(self.pose, path)
+        return Path(path)
+
+    def save_video(self, path: str | Path) -> Path:
+        from .video import write_mp4
+
+        if self.frames is None:
+            raise SigngenError(f"{path}: this output was generated without rendering; call the pipeline with a renderer")
+        return write_mp4(self.frames, path, fps=self.fps)
+
+
+def _shipped_renderer() -> Path:
+    from .render import DEFAULT_RENDERER
+
+    return Path(DEFAULT_RENDERER)
+
+
+def check_text(text: str, max_chars: int = MAX_CHARS) -> str:
+    """Whitespace-normalized text, or a one-line error for empty or too long input."""
+    if not isinstance(text, str) or not text.strip():
+        raise SigngenError("empty text: give at least one letter or word")
+    text = " ".join(text.split())
+    if len(text) > max_chars:
+        raise SigngenError(f"text {text[:30]!r}... is {len(text)} characters; at most {max_chars} are accepted, split it up")
+    return text
+
+
+class SignPipeline:
+    """Text to signing: `pipe("hello", lang="ase", renderer="avatar")` -> SignOutput(pose, frames, timings)."""
+
+    def __init__(
+        self,
+        motion_model,
+        motion_stats,
+        renderer_dir: str | Path | None = None,
+        backtranslator_dir: str | Path | None = None,
+        default_lang: str = DEFAULTS["default_lang"],
+        default_renderer: str = DEFAULTS["default_renderer"],
+        size: int = 256,
+        device: str | None = None,
+    ):
+        self.motion, self.stats = motion_model, motion_stats
+        self.renderer_dir = Path(renderer_dir) if renderer_dir else None
+        self.backtranslator_dir = Path(backtranslator_dir) if backtranslator_dir else None
+        self.default_lang, self.default_renderer = default_lang, default_renderer
+        self.size, self.device = size, device
+        self.load_seconds: dict[str, float] = {}
+        self._renderers: dict[tuple, object] = {}
+
+    @property
+    def languages(self) -> list[str]:
+        """Sign languages the motion model was trained on."""
+        return list(self.motion.cfg.languages)
+
+    # -- persistence --------------------------------------------------------------------------------
+    @classmethod
+    def from_pretrained(cls, path: str | Path | None = None, device: str | None = None, size: int = 256) -> "SignPipeline":
+        """Load a pipeline directory (default: the shipped models). A bare motion model directory also works."""
+        from .motion.model import CONFIG_FILE, MotionModel
+
+        root = Path(path).expanduser() if path is not None else SHIPPED
+        if not root.is_dir():
+            raise SigngenError(f"{root}: no such pipeline directory; pass --model DIR with motion/ (and renderer/) inside")
+        meta = dict(DEFAULTS)
+        if (root / PIPELINE_FILE).exists():
+            try:
+                data = json.loads((root / PIPELINE_FILE).read_text())
+            except json.JSONDecodeError as e:
+                raise SigngenError(f"{root / PIPELINE_FILE}: not valid JSON ({e.msg}); fix or delete it") from None
+            if data.get("pipeline_type") != "signgen-pipeline":
+                raise SigngenError(f"{root / PIPELINE_FILE}: not a signgen pipeline file (pipeline_type missing)")
+            meta.update({k: data[k] for k in DEFAULTS if k in data})
+        if (root / "motion").is_dir():
+            motion_dir = root / "motion"
+        elif (root / CONFIG_FILE).exists():  # a bare motion model, e.g. runs/motion/model
+            motion_dir, root = root, None
+        else:
+            hint = " (the shipped motion model is not installed)" if path is None else ""
+            raise SigngenError(f"{root}: no motion model in motion/{hint}; train one (signgen train motion) and pass --model DIR")
+        start = time.perf_counter()
+        model, stats = MotionModel.from_pretrained(motion_dir, device=device or "cpu")
+        pipe = cls(
+            model,
+            stats,
+            renderer_dir=root / "renderer" if root is not None and (root / "renderer").is_dir() else None,
+            backtranslator_dir=root / "backtranslator" if root is not None and (root / "backtranslator").is_dir() else None,
+            device=device,
+            size=size,
+            **meta,
+        )
+        pipe.load_seconds["motion"] = time.perf_counter() - start
+        return pipe
+
+    def save_pretrained(self, directory: str | Path) -> Path:
+        """Write the whole pipeline directory (motion model, renderer and back-translator if present, pipeline.json)."""
+        directory = Path(directory)
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
+        try:
+            self.motion.save_pretrained(tmp / "motion", self.stats)
+            for name, src in (("renderer", self.renderer_dir), ("backtranslator", self.backtranslator_dir)):
+                if src is not None:
+                    shutil.copytree(src, tmp / name)
+            meta = {"pipeline_type": "signgen-pipeline", "default_lang": self.default_lang, "default_renderer": self.default_renderer}
+            (tmp / PIPELINE_FILE).write_text(json.dumps(meta, indent=2) + "\n")
+            if directory.exists():
+                shutil.rmtree(directory)
+            tmp.rename(directory)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp)
+        return directory
+
+    # -- generation ---------------------------------------------------------------------------------
+    def check(self, lang: str | None = None, renderer: str | None = None) -> None:
+        """One-line SigngenError for a sign language the motion model lacks or an unknown renderer."""
+        from .render import RENDERERS
+
+        if lang is not None and lang not in self.languages:
+            raise SigngenError(f"unknown sign language {lang!r}; this model knows {', '.join(self.languages)}")
+        if renderer is not None and renderer not in RENDERERS:
+            raise SigngenError(f"unknown renderer {renderer!r}; choose one of {', '.join(RENDERERS)}")
+        if renderer == "diffusion" and self.renderer_dir is None and not _shipped_renderer().exists():
+            raise SigngenError("renderer diffusion: this pipeline has no renderer/ directory; train one or pick avatar or skeleton")
+
+    def renderer(self, kind: str | None = None, steps: int | None = None, seed: int = 0):
+        """The (cached) renderer backend `kind`; the diffusion one uses this pipeline's renderer/ directory."""
+        from .render import make_renderer
+
+        kind = kind or self.default_renderer
+        key = (kind, steps, seed) if kind == "diffusion" else (kind,)
+        if key not in self._renderers:
+            model_dir = self.renderer_dir if kind == "diffusion" else None
+            self._renderers[key] = make_renderer(kind, model_dir=model_dir, size=self.size, steps=steps, seed=seed, device=self.device)
+        return self._renderers[key]
+
+    def pose(
+        self,
+        text: str,
+        lang: str | None = None,
+        seed: int = 0,
+        steps: int | None = None,
+        guidance: float | None = None,
+        frames: int | None = None,
+        sampler: str | None = None,
+    ):
+        """Only the motion stage: a canonical pose_format.Pose for `text`."""
+        from .motion.generate import generate_pose
+
+        text = check_text(text)
+        return generate_pose(
+            self.motion, self.stats, text, lang or self.default_lang, steps=steps, guidance=guidance, sampler=sampler, frames=frames, seed=seed
+        )
+
+    def __call__(
+        self,
+        text: str,
+        lang: str | None = None,
+        renderer: str | None = None,
+        seed: int = 0,
+        steps: int | None = None,
+        guidance: float | None = None,
+        frames: int | None = None,
+        sampler: str | None = None,
+        render_steps: int | None = None,
+        render: bool = True,
+        progress: bool = False,
+    ) -> SignOutput:
+        """Text -> pose -> frames. `steps`/`guidance`/`frames`/`sampler` go to motion sampling, `render_steps` to the diffusion renderer."""
+        lang = lang or self.default_lang
+        kind = renderer or self.default_renderer
+        check_text(text)
+        self.check(lang, kind if render else None)  # fail before any slow work
+        timings: dict[str, float] = {}
+        if render:  # build (and validate) the renderer first, so a bad renderer fails before sampling
+            start = time.perf_counter()
+            backend = self.renderer(kind, steps=render_steps, seed=seed)
+            timings["load_renderer"] = time.perf_counter() - start  # ~0 once cached
+        start = time.perf_counter()
+        pose = self.pose(text, lang, seed=seed, steps=steps, guidance=guidance, frames=frames, sampler=sampler)
+        timings["motion"] = time.perf_counter() - start
+        out_frames = None
+        if render:
+            start = time.perf_counter()
+            out_frames = backend.render(pose, progress=progress)
+            timings["render"] = time.perf_counter() - start
+        return SignOutput(
+            text=" ".join(text.split()),
+            lang=lang,
+            renderer=kind if render else None,
+            pose=pose,
+            frames=out_frames,
+            fps=float(pose.body.fps),
+            timings=timings,
+        )

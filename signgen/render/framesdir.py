@@ -1,0 +1,133 @@
+"""(frame, pose) pair directories for renderer training, and making them from a corpus with the avatar.
+
+Layout (real frames from video data prep use the same):
+
+    DIR/clips.csv            clip,signer,split,frames   (split: train | val)
+    DIR/<clip>/pose.pose     canonical pose; frame t of the pose belongs to image t
+    DIR/<clip>/000000.png    RGB frames, square (other sizes are centre-cropped and resized when loaded)
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import SigngenError
+
+CLIPS = "clips.csv"
+FIELDS = ["clip", "signer", "split", "frames"]
+
+# Avatar "signers": different clothes/skin/hair, so the signer embedding has something to learn.
+SIGNER_STYLES = [
+    dict(),
+    dict(shirt=(130, 40, 50), sleeve=(150, 52, 62), skin=(180, 130, 100), skin_shade=(150, 105, 80), hair=(20, 20, 20), background=(236, 230, 215)),
+    dict(shirt=(40, 110, 70), sleeve=(52, 130, 84), skin=(245, 215, 190), skin_shade=(220, 185, 160), hair=(170, 120, 60), background=(215, 228, 232)),
+]
+
+
+@dataclass
+class Clip:
+    clip: str
+    signer: str
+    split: str
+    frames: int
+
+
+def read_clips(root: str | Path) -> list[Clip]:
+    path = Path(root) / CLIPS
+    if not path.exists():
+        raise SigngenError(f"{root}: no {CLIPS} there; make a frames directory with `signgen data frames` (layout in docs/renderer.md)")
+    with path.open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        if reader.fieldnames is None or not set(FIELDS) <= set(reader.fieldnames):
+            raise SigngenError(f"{path}: header must contain {','.join(FIELDS)}")
+        clips = []
+        for i, row in enumerate(reader, start=2):
+            try:
+                clips.append(Clip(row["clip"], row["signer"], row["split"], int(row["frames"])))
+            except (ValueError, TypeError):
+                raise SigngenError(f"{path}:{i}: bad row {row}; frames must be an integer") from None
+    if not clips:
+        raise SigngenError(f"{path}: lists no clips")
+    return clips
+
+
+def write_clips(root: str | Path, clips: list[Clip]) -> None:
+    import io
+
+    from ..pose.io import atomic_write_bytes
+
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, FIELDS, lineterminator="\n")
+    w.writeheader()
+    for c in clips:
+        w.writerow(vars(c))
+    atomic_write_bytes(Path(root) / CLIPS, buf.getvalue().encode())
+
+
+def load_clip(root: str | Path, clip: Clip, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(frames (T, size, size, 3) uint8, x (T, J, 3), mask (T, J)) of one clip."""
+    from PIL import Image
+
+    from ..pose.io import read_pose
+    from .frames import pose_arrays
+
+    d = Path(root) / clip.clip
+    x, mask = pose_arrays(read_pose(d / "pose.pose"), str(d / "pose.pose"))
+    files = sorted(d.glob("*.png"))
+    if len(files) != len(x):
+        raise SigngenError(f"{d}: {len(files)} PNG frames but the pose has {len(x)} frames; they must match one to one")
+    frames = []
+    for f in files:
+        im = Image.open(f).convert("RGB")
+        w, h = im.size
+        s = min(w, h)
+        im = im.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s)).resize((size, size), Image.BICUBIC)
+        frames.append(np.asarray(im))
+    return np.stack(frames), x, mask
+
+
+def make_avatar_frames(corpus_dir: str | Path, out: str | Path, size: int = 128, clips: int = 60, signers: int = 3,
+                       val_fraction: float = 0.1, progress: bool = True) -> list[Clip]:
+    """Render `clips` corpus samples (spread over the corpus) with the avatar; resumable per clip."""
+    from PIL import Image
+    from tqdm import tqdm
+
+    from ..corpus import Corpus
+    from ..pose.io import write_pose
+    from ..pose.tensors import array_to_pose
+    from .avatar import AvatarRenderer, AvatarStyle
+
+    if not 1 <= signers <= len(SIGNER_STYLES):
+        raise SigngenError(f"--signers {signers}: the avatar has {len(SIGNER_STYLES)} styles; choose 1 to {len(SIGNER_STYLES)}")
+    corpus = Corpus(corpus_dir)
+    samples = corpus.samples
+    if clips < 1:
+        raise SigngenError(f"--clips {clips}: choose at least 1")
+    picks = [samples[i] for i in np.unique(np.linspace(0, len(samples) - 1, min(clips, len(samples))).round().astype(int))]
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    renderers = [AvatarRenderer(size, style=AvatarStyle(**SIGNER_STYLES[k])) for k in range(signers)]
+    done: list[Clip] = []
+    for s in tqdm(picks, desc="frames", unit="clip", disable=not progress):
+        h = int(hashlib.sha1(s.id.encode()).hexdigest()[:8], 16)
+        signer = h % signers
+        split = "val" if (h >> 8) % 1000 < val_fraction * 1000 else "train"
+        d = out / s.id
+        x, mask = corpus.load(s)
+        if not (d / ".done").exists():
+            d.mkdir(exist_ok=True)
+            frames = renderers[signer].render_arrays(x, mask)
+            for t, f in enumerate(frames):
+                Image.fromarray(f).save(d / f"{t:06d}.png", compress_level=1)
+            write_pose(array_to_pose(x, mask), d / "pose.pose")
+            (d / ".done").write_text("")
+        done.append(Clip(s.id, str(signer), split, len(x)))
+    if not any(c.split == "val" for c in done) and len(done) > 1:
+        done[-1].split = "val"
+    write_clips(out, done)
+    return done

@@ -1,0 +1,249 @@
+import numpy as np
+import pytest
+from pose_format import Pose
+from pose_format.numpy import NumPyPoseBody
+
+from signgen.errors import SigngenError
+from signgen.pose.skeleton import component_slices, to_canonical
+from signgen.render import RENDERERS, Renderer, make_renderer
+
+
+def canonical_pose(frames: int = 6) -> Pose:
+    """The pose-anonymization mean holistic pose, moving slightly, in the canonical skeleton."""
+    from pose_anonymization.data import load_mean_and_std_pose
+
+    mean, _ = load_mean_and_std_pose()
+    data = np.repeat(np.ma.getdata(mean.body.data), frames, 0).astype(np.float32)
+    data[:, :, :, 0] += np.linspace(0, 0.05, frames)[:, None, None]
+    conf = np.ones(data.shape[:3], np.float32)
+    return to_canonical(Pose(mean.header, NumPyPoseBody(fps=25, data=np.ma.masked_array(data), confidence=conf)))
+
+
+def test_renderer_names():
+    assert RENDERERS == ("skeleton", "avatar", "diffusion")
+
+
+def test_skeleton_backend_draws_frames():
+    r = make_renderer("skeleton", size=128)
+    assert isinstance(r, Renderer)
+    frames = r.render(canonical_pose(5))
+    assert frames.shape == (5, 128, 128, 3) and frames.dtype == np.uint8
+    assert (frames < 250).any(axis=-1).sum() > 200  # something is drawn on the white background
+    assert r.fps == 25.0
+
+
+def test_unknown_renderer_and_bad_size():
+    with pytest.raises(SigngenError, match="unknown renderer"):
+        make_renderer("mesh3")
+    with pytest.raises(SigngenError, match="--size"):
+        make_renderer("skeleton", size=100000)
+
+
+def test_zero_frame_pose_is_an_error():
+    pose = canonical_pose(2)
+    pose.body.data = pose.body.data[:0]
+    pose.body.confidence = pose.body.confidence[:0]
+    with pytest.raises(SigngenError, match="zero frames"):
+        make_renderer("skeleton", size=64).render(pose)
+
+
+# ---- pose maps -----------------------------------------------------------------------------------------------
+from signgen.pose.tensors import pose_to_array  # noqa: E402
+from signgen.render.posemap import BODY_COLORS, draw_posemap  # noqa: E402
+
+
+def test_posemap_draws_openpose_colours_and_skips_masked_joints():
+    x, mask = pose_to_array(canonical_pose(1))
+    full = draw_posemap(x[0], mask[0], 256)
+    assert full.shape == (256, 256, 3) and full.any()
+    colours = {tuple(c) for c in full.reshape(-1, 3)}
+    assert BODY_COLORS[2] in colours  # right-shoulder joint dot in OpenPose's colour
+    assert (255, 255, 255) in colours  # face dots
+    hands = component_slices()
+    no_hands = mask[0].copy()
+    no_hands[hands["LEFT_HAND_LANDMARKS"]] = no_hands[hands["RIGHT_HAND_LANDMARKS"]] = False
+    drawn = draw_posemap(x[0], no_hands, 256)
+    assert (0, 0, 255) in colours and (0, 0, 255) not in {tuple(c) for c in drawn.reshape(-1, 3)}  # hand joints gone
+    # all joints masked: nothing at all is drawn (in particular nothing at the origin or the corner)
+    assert not draw_posemap(x[0], np.zeros_like(mask[0]), 256).any()
+
+
+# ---- avatar ----------------------------------------------------------------------------------------------------
+def test_avatar_is_deterministic_and_draws_hands_where_the_skeleton_has_them():
+    from signgen.render.layout import hand_slice, to_pixels
+
+    pose = canonical_pose(3)
+    r = make_renderer("avatar", size=256)
+    a, b = r.render(pose), r.render(pose)
+    assert a.shape == (3, 256, 256, 3) and np.array_equal(a, b)
+    x, mask = pose_to_array(pose)
+    tip = to_pixels(x[0, hand_slice("RIGHT")][8], 256).round().astype(int)  # index finger tip
+    skin = np.array(r.style.skin)
+    patch = a[0, tip[1] - 3 : tip[1] + 4, tip[0] - 3 : tip[0] + 4].reshape(-1, 3)
+    assert (np.abs(patch.astype(int) - skin).sum(-1) < 40).any()
+    no_hand = mask.copy()
+    no_hand[:, hand_slice("RIGHT")] = False
+    c = r.render_arrays(x, no_hand)
+    patch = c[0, tip[1] - 3 : tip[1] + 4, tip[0] - 3 : tip[0] + 4].reshape(-1, 3)
+    assert not (np.abs(patch.astype(int) - skin).sum(-1) < 40).any()
+
+
+# ---- frames dir, training, diffusion rendering ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def frames_dir(small_corpus, tmp_path_factory):
+    from signgen.cli import main
+
+    out = tmp_path_factory.mktemp("frames")
+    assert main(["data", "frames", "--corpus", str(small_corpus.root), "-o", str(out), "--size", "32", "--clips", "3",
+                 "--signers", "2", "--quiet"]) == 0
+    return out
+
+
+def test_frames_dir_layout(frames_dir):
+    from signgen.render.framesdir import load_clip, read_clips
+
+    clips = read_clips(frames_dir)
+    assert len(clips) == 3 and {c.split for c in clips} >= {"train", "val"}
+    frames, x, mask = load_clip(frames_dir, clips[0], 32)
+    assert frames.shape == (clips[0].frames, 32, 32, 3) and x.shape == (clips[0].frames, 178, 3)
+
+
+def _tiny_render(tmp_path, model_dir, pose_path):
+    from signgen.cli import main
+    from signgen.video import read_video_frames
+
+    out = tmp_path / "d.mp4"
+    assert main(["render", str(pose_path), "-o", str(out), "--renderer", "diffusion", "--model", str(model_dir),
+                 "--size", "64", "--steps", "2", "--side-by-side", "--quiet"]) == 0
+    frames, fps = read_video_frames(out)
+    assert frames.shape[1:] == (64, 128, 3) and fps == pytest.approx(25)
+    return frames
+
+
+def test_train_from_scratch_then_render(frames_dir, tmp_path):
+    from signgen.cli import main
+    from signgen.render.diffusion.model import RendererModel
+
+    run = tmp_path / "run"
+    assert main(["train", "renderer", "--frames", str(frames_dir), "-o", str(run), "--config", "tiny", "--quiet"]) == 0
+    model = RendererModel.from_pretrained(run / "model")
+    from signgen.render.framesdir import read_clips
+
+    assert model.cfg.signers == sorted({c.signer for c in read_clips(frames_dir)}) and model.unet.config.in_channels == 4 + 4 + 3 * 2 * 2
+    assert list((run / "samples").glob("step-*.png")) and list((run / "vae" / "samples").glob("vae-*.png"))
+    frames = _tiny_render(tmp_path, run / "model", next(frames_dir.glob("*/pose.pose")))
+    assert frames[:, :, 64:].std() > 0  # the diffusion half is not blank
+    # resume: a finished run re-run does no new steps and gives the same weights
+    before = (run / "model" / "unet" / "diffusion_pytorch_model.safetensors").read_bytes()
+    assert main(["train", "renderer", "--frames", str(frames_dir), "-o", str(run), "--config", "tiny", "--quiet"]) == 0
+    assert (run / "model" / "unet" / "diffusion_pytorch_model.safetensors").read_bytes() == before
+
+
+def _tiny_sd(root):
+    """A tiny random 'Stable Diffusion 1.5' + 'OpenPose ControlNet' in diffusers layout."""
+    from diffusers import AutoencoderKL, ControlNetModel, DDPMScheduler, UNet2DConditionModel
+
+    torch.manual_seed(0)
+    vae = AutoencoderKL(block_out_channels=[8, 16], down_block_types=["DownEncoderBlock2D"] * 2,
+                        up_block_types=["UpDecoderBlock2D"] * 2, latent_channels=4, norm_num_groups=8, sample_size=32)
+    unet = UNet2DConditionModel(sample_size=16, in_channels=4, out_channels=4, block_out_channels=[16, 32],
+                                down_block_types=["CrossAttnDownBlock2D", "DownBlock2D"], up_block_types=["UpBlock2D", "CrossAttnUpBlock2D"],
+                                layers_per_block=1, cross_attention_dim=24, attention_head_dim=8, norm_num_groups=8)
+    cn = ControlNetModel.from_unet(unet, conditioning_embedding_out_channels=(8, 16))
+    vae.save_pretrained(root / "sd" / "vae")
+    unet.save_pretrained(root / "sd" / "unet")
+    DDPMScheduler(beta_schedule="scaled_linear", beta_start=0.00085, beta_end=0.012).save_pretrained(root / "sd" / "scheduler")
+    cn.save_pretrained(root / "cn")
+    return root / "sd", root / "cn"
+
+
+def test_finetune_from_base_model_and_controlnet_dirs(frames_dir, tmp_path):
+    from signgen.cli import main
+    from signgen.render.diffusion.model import RendererModel
+
+    sd, cn = _tiny_sd(tmp_path)
+    run = tmp_path / "ft"
+    assert main(["train", "renderer", "--frames", str(frames_dir), "-o", str(run), "--config", "tiny", "--base-model", str(sd),
+                 "--controlnet", str(cn), "--quiet"]) == 0
+    model = RendererModel.from_pretrained(run / "model")
+    assert model.cfg.pose_input == "controlnet" and model.controlnet is not None
+    assert model.unet.config.in_channels == 8 and model.unet.config.cross_attention_dim == 24  # conv_in widened for the previous frame
+    assert not (run / "vae" / "model").exists()  # the base model's VAE was used, not trained
+    _tiny_render(tmp_path, run / "model", next(frames_dir.glob("*/pose.pose")))
+
+
+def test_shared_noise_and_previous_frame_conditioning(frames_dir, tmp_path):
+    """Same seed -> same video; the previous frame changes the next one (the cross-frame mechanism is live)."""
+    from signgen.render.diffusion import DiffusionRenderer
+    from signgen.render.diffusion.config import RendererConfig
+    from signgen.render.diffusion.model import RendererModel, build_unet, build_vae
+
+    cfg = RendererConfig(size=32)
+    cfg.vae.block_out_channels = [8, 16]
+    cfg.unet.block_out_channels, cfg.unet.norm_num_groups = [16, 32, 32], 8
+    torch.manual_seed(0)
+    model = RendererModel(cfg, build_vae(cfg), build_unet(cfg, 4, 2)).eval()
+    torch.nn.init.normal_(model.unet.conv_out.weight, std=0.1)  # diffusers zero-inits nothing here, but be explicit
+    pose = canonical_pose(3)
+    r = DiffusionRenderer(model, size=32, steps=2, seed=3)
+    a, b = r.render(pose), r.render(pose)
+    assert np.array_equal(a, b)
+    x, mask = pose_to_array(pose)
+    from signgen.render.posemap import posemaps
+
+    pm = posemaps(x, mask, 32)
+    with torch.no_grad():
+        z = torch.randn(1, 4, 16, 16)
+        p = torch.from_numpy(pm[0]).permute(2, 0, 1)[None].float() / 255
+        e0 = model.eps(z, torch.tensor([500]), p, None, torch.tensor([0]))
+        e1 = model.eps(z, torch.tensor([500]), p, torch.randn(1, 4, 16, 16), torch.tensor([0]))
+    assert not torch.allclose(e0, e1)
+
+
+# ---- bad input -------------------------------------------------------------------------------------------------
+import torch  # noqa: E402
+
+
+@pytest.mark.parametrize("case", ["missing-pose", "corrupt-pose", "missing-model", "model-missing-part", "bad-size", "bad-renderer"])
+def test_render_bad_inputs_are_one_line_errors(case, tmp_path, capsys):
+    from signgen.cli import main
+    from signgen.pose import write_pose
+
+    good = tmp_path / "a.pose"
+    write_pose(canonical_pose(2), good)
+    args = ["render", str(good), "-o", str(tmp_path / "o.mp4"), "--quiet"]
+    if case == "missing-pose":
+        args[1] = str(tmp_path / "nope.pose")
+    elif case == "corrupt-pose":
+        (tmp_path / "bad.pose").write_bytes(b"\x00\x01garbage")
+        args[1] = str(tmp_path / "bad.pose")
+    elif case == "missing-model":
+        args += ["--renderer", "diffusion", "--model", str(tmp_path / "nomodel")]
+    elif case == "model-missing-part":
+        (tmp_path / "m").mkdir()
+        (tmp_path / "m" / "config.json").write_text('{"signgen_renderer": {}}')
+        args += ["--renderer", "diffusion", "--model", str(tmp_path / "m")]
+    elif case == "bad-size":
+        args += ["--size", "99999"]
+    else:
+        args += ["--renderer", "photoreal"]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("signgen: error: ")
+    assert not (tmp_path / "o.mp4").exists()
+
+
+def test_each_backend_writes_h264(tmp_path):
+    import av
+
+    from signgen.cli import main
+    from signgen.pose import write_pose
+
+    write_pose(canonical_pose(4), tmp_path / "a.pose")
+    for kind in ("skeleton", "avatar"):
+        out = tmp_path / f"{kind}.mp4"
+        assert main(["render", str(tmp_path / "a.pose"), "-o", str(out), "--renderer", kind, "--size", "128",
+                     "--sheet", str(tmp_path / f"{kind}.png"), "--quiet"]) == 0
+        with av.open(str(out)) as c:
+            assert c.streams.video[0].codec_context.name == "h264" and c.streams.video[0].frames in (0, 4)
+        assert (tmp_path / f"{kind}.png").stat().st_size > 500
