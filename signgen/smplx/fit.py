@@ -1,6 +1,6 @@
 """Fit SMPL-X (body, hands, jaw, expression, shape) to canonical 3D keypoints, and the SMPL-X npz layout.
 
-Two stages, both Adam on torch through the `smplx` forward model:
+Two stages, both L-BFGS (or Adam) on torch through the `smplx` forward model:
 1. shape: `chunk` key frames spread over the clip fix the shared body shape (betas) and the scale between
    canonical units (mean shoulder width 1) and metres; a rigid warm-up (orientation, translation, scale on
    the torso points) comes first.
@@ -42,11 +42,11 @@ class FitWeights:
     smooth: float = 0.5  # squared acceleration of the fitted points (canonical units per frame^2)
     prior_body: float = 1e-3  # L2 on seen body joints (shoulders, elbows, wrists, neck, head)
     prior_unseen: float = 1.0  # L2 on legs and feet
-    prior_spine: float = 1e-2  # L2 on spine and collars
+    prior_spine: float = 1.0  # L2 on spine and collars (trade shoulder width against scale if free)
     prior_hands: float = 1e-4  # L2 to the model's mean hand
     prior_jaw: float = 1e-3
     prior_expression: float = 1e-3
-    prior_betas: float = 1e-3
+    prior_betas: float = 1e-2
 
 
 @dataclass
@@ -59,8 +59,8 @@ class SmplxFitConfig:
     rigid_iters: int = 60
     shape_iters: int = 300
     iters: int = 120  # per chunk
-    lr: float = 0.03  # Adam step size
-    optimizer: str = "adam"  # adam | lbfgs (max_iter = the iteration counts above)
+    lr: float = 0.03  # Adam step size (L-BFGS uses its line search)
+    optimizer: str = "lbfgs"  # lbfgs (strong Wolfe line search; max_iter = the counts above) | adam
     weights: FitWeights = field(default_factory=FitWeights)
 
 
@@ -190,7 +190,7 @@ def fit_smplx(x: np.ndarray, mask: np.ndarray, model_dir: str | Path, cfg: Smplx
         rest = f.points(p, betas, log_scale)[0]
         log_scale += torch.log((rest[sh][0] - rest[sh][1]).norm())
         shoulders = (target_all[keys][:, sh] * valid_all[keys][:, sh, None]).sum(1) / valid_all[keys][:, sh, None].sum(1).clamp(min=1)
-        p["transl"] += (shoulders - rest[sh].mean(0)) * log_scale.exp() * f.flip
+        p["transl"] += (shoulders * log_scale.exp() - rest[sh].mean(0)) * f.flip  # rest: metres (scale was 1)
     args = (betas, log_scale, target_all[keys], valid_all[keys])
     f.optimise(p, ("global_orient", "transl"), [log_scale], cfg.rigid_iters, *args, rigid=True)
     f.optimise(p, _FREE, [betas, log_scale], cfg.shape_iters, *args, smooth=False)  # key frames are not adjacent
