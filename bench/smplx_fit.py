@@ -27,6 +27,27 @@ from signgen.smplx.model import correspondence  # noqa: E402
 from signgen.smplx.synthetic import synthetic_motion, write_synthetic_model  # noqa: E402
 
 
+def upper_body_vertex_error(model_dir, fit: dict, truth: dict) -> float:
+    """Mean distance of the upper-body mesh vertices, each mesh over its own scale and centred on its shoulders."""
+    import torch
+
+    from signgen.smplx.fit import POSE_KEYS
+    from signgen.smplx.model import KeypointModel, load_smplx
+    from signgen.smplx.synthetic import LEG_JOINTS
+
+    km = KeypointModel(load_smplx(model_dir))
+    up = ~np.isin(km.model.lbs_weights.argmax(1).numpy(), LEG_JOINTS)
+
+    def mesh(p):
+        t = {k: torch.as_tensor(np.asarray(p[k], np.float32)) for k in POSE_KEYS}
+        b = torch.as_tensor(np.asarray(p["betas"], np.float32))[None]
+        with torch.no_grad():
+            v, j = km.vertices(t, b).numpy(), km(t, b).numpy()
+        return (v[:, up] - (j[:, 16] + j[:, 17]).mean(0) / 2) / p["canonical_scale"]
+
+    return float(np.linalg.norm(mesh(fit) - mesh(truth), axis=-1).mean())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=50)
@@ -45,6 +66,7 @@ def main() -> None:
         start = time.perf_counter()
         res = fit_smplx(x, mask, d, cfg, progress=True)
         took = time.perf_counter() - start
+        vertex_error = upper_body_vertex_error(d, res, truth)
     src, _, part = correspondence()
     err = res["keypoint_error"][:, src]
     report = {
@@ -53,6 +75,7 @@ def main() -> None:
         "keypoint_error_mean": round(float(np.nanmean(err)), 4),
         "keypoint_error_p95": round(float(np.nanpercentile(err, 95)), 4),
     }
+    report["upper_body_vertex_error_mean"] = round(vertex_error, 4)
     for k, name in enumerate(("body", "hands", "face")):
         report[f"{name}_error_mean"] = round(float(np.nanmean(err[:, part == k])), 4)
     for key in ("left_hand_pose", "right_hand_pose", "jaw_pose", "body_pose", "expression"):

@@ -10,7 +10,7 @@ from signgen.errors import SigngenError
 from signgen.pose import array_to_pose, write_pose
 from signgen.smplx.fit import POSE_KEYS, SmplxFitConfig, fit_smplx, load_fit, save_fit
 from signgen.smplx.model import KeypointModel, correspondence, find_model_file, load_smplx
-from signgen.smplx.synthetic import synthetic_motion, write_synthetic_model
+from signgen.smplx.synthetic import LEG_JOINTS, synthetic_motion, write_synthetic_model
 from signgen.video import read_video_frames
 
 # The tolerances docs/smplx.md states for recovery from keypoints of the same (synthetic) model, default preset.
@@ -74,7 +74,7 @@ def test_fit_recovers_known_parameters(model_dir, motion, fitted):
     assert np.nanmean(err) < KEYPOINT_TOL
     # mesh: compare in canonical units (each mesh over its own scale, centred on its shoulder midpoint)
     km = KeypointModel(load_smplx(model_dir))
-    up = ~np.isin(km.model.lbs_weights.argmax(1).numpy(), (1, 2, 4, 5, 7, 8, 10, 11))
+    up = ~np.isin(km.model.lbs_weights.argmax(1).numpy(), LEG_JOINTS)
 
     def mesh(p):
         with torch.no_grad():
