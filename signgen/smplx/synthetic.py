@@ -197,8 +197,9 @@ def build_synthetic_model(seed: int = 0) -> dict[str, np.ndarray]:
     is_head = owner == 15
     mouth_y = head_centre[1] - 0.045
     jaw_w = np.clip((mouth_y - v[:, 1]) / 0.01 + 0.5, 0, 1) * (v[:, 2] > head_centre[2] + 0.03) * is_head
-    weights[is_head, 15] = 1 - jaw_w[is_head]
+    weights[is_head, 15] -= jaw_w[is_head]
     weights[:, 22] += jaw_w
+    weights /= weights.sum(1, keepdims=True)  # skinning weights sum to 1
 
     regressor = np.zeros((NUM_JOINTS, NUM_VERTICES))
     for i, ring in first_ring.items():
