@@ -181,18 +181,44 @@ def _run_process(todo: list[Clip], root: Path, cfg: PrepConfig, workers: int, re
         return
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
     # spawn: the parent may hold MediaPipe/torch threads, which fork would copy in a broken state
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    def new_pool(n: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
+
+    pool = new_pool(workers)
+    suspects: list[Clip] = []  # clips in flight when a worker process died (crash, out of memory)
     try:
         queue = list(reversed(todo))
-        pending = set()
-        while queue or pending:
+        pending: dict = {}
+        while queue or pending or suspects:
+            if suspects and not pending:
+                # re-run each suspect alone, so a clip that kills its worker is the only one reported
+                clip = suspects.pop()
+                try:
+                    with new_pool(1) as single:
+                        record(single.submit(process_clip, asdict(clip), str(root), cfg).result())
+                except BrokenProcessPool:
+                    record({"id": clip.id, "input": clip.path, "origin": clip.origin, "status": "failed",
+                            "reason": "the worker process died on this clip (crash or out of memory)", "seconds": 0.0})
+                continue
             while queue and len(pending) < 2 * workers:  # bounded in flight: memory stays flat on 100k clips
-                pending.add(pool.submit(process_clip, asdict(queue.pop()), str(root), cfg))
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                clip = queue.pop()
+                pending[pool.submit(process_clip, asdict(clip), str(root), cfg)] = clip
+            finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
             for fut in finished:
-                record(fut.result())
+                clip = pending.pop(fut)
+                try:
+                    record(fut.result())
+                except BrokenProcessPool:
+                    suspects.append(clip)
+            if suspects and pending:  # the pool is broken: every other clip in flight is a suspect too
+                suspects.extend(pending.values())
+                pending.clear()
+            if suspects:
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = new_pool(workers)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

@@ -76,3 +76,14 @@ def openpose_fixture(folder: Path, name: str, frames: int = 5, people: int = 1) 
         doc = {"version": 1.3, "people": [person] * people}
         (out / f"{name}_{t:012d}_keypoints.json").write_text(json.dumps(doc), encoding="utf-8")
     return out
+
+
+def crashing_process_clip(clip: dict, root: str, cfg):
+    """Fault injection for the process engine: a clip whose id starts with 'crash' kills its worker process."""
+    import os
+
+    from data_prep.prep import process_clip
+
+    if clip["id"].startswith("crash"):
+        os._exit(3)
+    return process_clip(clip, root, cfg)

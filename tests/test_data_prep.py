@@ -345,3 +345,16 @@ def test_odd_unicode_in_sentences_and_names(tmp_path, astronaut_video):
     assert clip.id.isascii() and " " not in clip.id
     result = prepare(clips, problems, tmp_path / "out", cfg(), "test", progress=False)
     assert result.corpus.samples[0].text == clip.text  # survives the manifest round trip
+
+
+@pytest.mark.slow
+def test_a_clip_that_kills_its_worker_is_reported_and_the_rest_finish(tmp_path, monkeypatch, astronaut_video):
+    import data_prep.prep
+    from tests.prep_fixtures import crashing_process_clip
+
+    monkeypatch.setattr(data_prep.prep, "process_clip", crashing_process_clip)
+    clips = [sources.Clip(n, f"text {n}", "train", "video", str(astronaut_video)) for n in ("a", "b", "crash", "c", "d")]
+    result = prepare(clips, [], tmp_path / "out", cfg(workers=2), "test", progress=False)
+    assert sorted(s.id for s in result.corpus.samples) == ["a", "b", "c", "d"]
+    (failure,) = read_csv(tmp_path / "out" / "failures.csv")
+    assert failure["id"] == "crash" and "worker process died" in failure["reason"]
