@@ -31,6 +31,85 @@ def cmd_data_starter(args: argparse.Namespace) -> None:
          f"{len(corpus.signed_languages)} sign languages) in {time.perf_counter() - start:.0f} s")
 
 
+# --- data import: video corpora, OpenPose keypoints, existing .pose files (data_prep.prep) ---
+
+_IMPORT_LANGUAGES = {"how2sign": ("en", "ase"), "openpose": ("en", "ase"), "phoenix": ("de", "gsg"), "generic": ("", "")}
+
+
+def cmd_data_import(args: argparse.Namespace) -> None:
+    from data_prep import sources
+    from data_prep.prep import PrepConfig, prepare
+
+    from .config import load_config
+
+    cfg = load_config(PrepConfig, args.config, args.overrides, group="prep")
+    if args.workers is not None:
+        cfg.workers = args.workers
+    if args.engine is not None:
+        cfg.engine = args.engine
+    if args.address is not None:
+        cfg.address, cfg.engine = args.address, "ray"
+    spoken, signed = _IMPORT_LANGUAGES[args.data_command]
+    cfg.spoken_language, cfg.signed_language = cfg.spoken_language or spoken, cfg.signed_language or signed
+    cfg.check()
+    if args.data_command == "how2sign":
+        clips, problems = sources.read_how2sign(args.csv, args.videos, full_videos=args.full_videos)
+    elif args.data_command == "openpose":
+        clips, problems = sources.read_how2sign_openpose(args.csv, args.json, fps=args.fps)
+    elif args.data_command == "phoenix":
+        root = Path(args.root)
+        csvs = args.csv or sources.phoenix_csvs(root)
+        clips, problems = sources.read_phoenix(csvs, args.frames or root / sources.PHOENIX_FRAMES, fps=args.fps)
+    else:
+        clips, problems = sources.read_generic(args.csv, args.root, fps=args.fps)
+    _say(f"{len(clips)} clips to import, {len(problems)} rows unusable (listed in {Path(args.output) / 'failures.csv'})")
+    start = time.perf_counter()
+    result = prepare(clips, problems, args.output, cfg, builder=f"data_prep.{args.data_command}", progress=not args.quiet)
+    q = result.summary
+    rates = ", ".join(f"{k} {v:.0%}" for k, v in q["mean_rates"].items())
+    _say(f"corpus: {args.output} ({q['clips_kept']} kept, {q['clips_filtered']} filtered, {q['clips_failed']} failed, "
+         f"{result.skipped} already done) in {time.perf_counter() - start:.0f} s; detection: {rates}")
+    if q["clips_failed"]:
+        _say(f"failures: {Path(args.output) / 'failures.csv'}  quality: {Path(args.output) / 'quality.csv'}")
+
+
+def _add_import_parsers(data) -> None:
+    def common(p) -> None:
+        p.add_argument("-o", "--output", required=True, help="corpus directory to write (resumes if it exists)")
+        p.add_argument("--config", default=None, help="preset in configs/prep/ or a YAML path")
+        p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+        p.add_argument("--engine", choices=["process", "ray"], default=None, help="process pool (default) or Ray")
+        p.add_argument("--address", default=None, help="Ray cluster address (implies --engine ray)")
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+        p.add_argument("overrides", nargs="*", help="e.g. holistic.refine_face_landmarks=true filters.min_hand_rate=0.5")
+        p.set_defaults(func=cmd_data_import)
+
+    h2s = data.add_parser("how2sign", help="How2Sign realigned CSVs + sentence clips (or full videos + timestamps)")
+    h2s.add_argument("--csv", nargs="+", required=True, help="how2sign_realigned_{train,val,test}.csv (split from the name)")
+    h2s.add_argument("--videos", required=True, help="folder of clips {SENTENCE_NAME}.mp4 (or full videos {VIDEO_NAME}.mp4)")
+    h2s.add_argument("--full-videos", action="store_true", help="videos are full recordings: cut at START/END_REALIGNED")
+    common(h2s)
+    op = data.add_parser("openpose", help="How2Sign's released OpenPose JSON keypoints (no extraction)")
+    op.add_argument("--csv", nargs="+", required=True, help="how2sign_realigned_{train,val,test}.csv")
+    op.add_argument("--json", required=True, help="openpose_output/json (one folder per SENTENCE_NAME)")
+    op.add_argument("--fps", type=float, default=24.0, help="frame rate of the keypoints (default 24)")
+    common(op)
+    ph = data.add_parser("phoenix", help="PHOENIX-2014-T: pipe-separated CSVs + PNG frame folders")
+    ph.add_argument("--root", required=True, help="the PHOENIX-2014-T release folder")
+    ph.add_argument("--csv", nargs="+", default=None, help="annotation CSVs (default: found below --root)")
+    ph.add_argument("--frames", default=None, help="frame folder (default: ROOT/features/fullFrame-210x260px)")
+    ph.add_argument("--fps", type=float, default=25.0)
+    common(ph)
+    gen = data.add_parser("generic", help="a CSV path,text[,start,end][,split][,signer] of videos, frame folders, "
+                          "OpenPose JSON folders or .pose files")
+    gen.add_argument("--csv", required=True)
+    gen.add_argument("--root", default=None, help="folder the paths are relative to (default: the CSV's folder)")
+    gen.add_argument("--fps", type=float, default=25.0, help="frame rate of frame folders and OpenPose folders")
+    common(gen)
+
+# --- end data import ---
+
+
 def _load_show_pose(args: argparse.Namespace):
     from .corpus import Corpus
     from .pose import read_pose, to_canonical
@@ -378,6 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
     starter.add_argument("--quiet", action="store_true", help="no progress bar")
     starter.add_argument("overrides", nargs="*", help="config overrides, e.g. pairs=[en-ase,de-gsg] words_per_language=50")
     starter.set_defaults(func=cmd_data_starter)
+    _add_import_parsers(data)
 
     show = sub.add_parser("show", help="draw a .pose (or a corpus sample) as a skeleton video")
     show.add_argument("input", help="a .pose file, or a corpus directory")
