@@ -247,3 +247,27 @@ def test_each_backend_writes_h264(tmp_path):
         with av.open(str(out)) as c:
             assert c.streams.video[0].codec_context.name == "h264" and c.streams.video[0].frames in (0, 4)
         assert (tmp_path / f"{kind}.png").stat().st_size > 500
+
+
+# ---- metrics ---------------------------------------------------------------------------------------------------
+def test_quality_metrics_on_known_videos(tmp_path):
+    from signgen.render.metrics import excess_flicker, fid, flicker, psnr, ssim
+
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 256, (4, 32, 32, 3), dtype=np.uint8)
+    assert ssim(a, a) == pytest.approx(1.0) and psnr(a, a) > 100
+    b = np.clip(a.astype(int) + 10, 0, 255).astype(np.uint8)
+    assert 20 < psnr(a, b) < 30 and ssim(a, b) < 1
+    still = np.repeat(a[:1], 4, 0)
+    assert flicker(still) == 0 and flicker(a) > 0.2
+    assert excess_flicker(a, a) == 0 and excess_flicker(still, a) == pytest.approx(flicker(a), rel=0.2)
+    # FID with a local TorchScript feature extractor (a stand-in for Inception with the same call signature)
+    class Feat(torch.nn.Module):
+        def forward(self, x):
+            return torch.nn.functional.adaptive_avg_pool2d(x, 2).flatten(1)
+
+    path = tmp_path / "feat.pt"
+    torch.jit.script(Feat()).save(str(path))
+    assert fid(a, a, path) == pytest.approx(0, abs=1e-3) and fid(a, b, path) > 1
+    with pytest.raises(SigngenError, match="not found"):
+        fid(a, b, tmp_path / "missing.pt")

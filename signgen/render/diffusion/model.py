@@ -168,11 +168,10 @@ class RendererModel(torch.nn.Module):
 
         device = next(self.unet.parameters()).device
         dtype = next(self.unet.parameters()).dtype
-        sched = self.make_sampler(sampler)
-        sched.set_timesteps(steps or self.cfg.steps, device=device)
         h = self.cfg.size // self.factor
         gen = torch.Generator("cpu").manual_seed(seed)
-        noise0 = torch.randn(1, self.latent_channels, h, h, generator=gen).to(device, dtype) * sched.init_noise_sigma
+        noise0 = torch.randn(1, self.latent_channels, h, h, generator=gen).to(device, dtype)
+        noise0 = noise0 * self.make_sampler(sampler).init_noise_sigma
         signer_t = torch.tensor([signer], device=device)
         prev, out = None, []
         for t_idx in tqdm(range(len(posemaps)), desc="diffusion", unit="frame", disable=not progress):
