@@ -153,15 +153,17 @@ class Backtranslator(nn.Module):
     def check_corpus(self, signed_languages: list[str], texts: list[str], source: str, max_unknown: float = 0.1) -> list[str]:
         """Refuse a corpus this back-translator cannot read: other sign languages or another vocabulary.
 
-        A few texts with a character the training split never had are normal (splits are by word) and are
-        returned for the caller to report; more than `max_unknown` of them means another corpus.
+        A few characters the training split never had are normal (splits are by word): the texts holding them
+        are returned for the caller to report. More than `max_unknown` of all tokens unknown means another corpus.
         """
         self.language_ids(sorted(set(signed_languages)))
         unk = self.tokenizer.unk_token_id
-        bad = [t for t in texts if unk in self.tokenizer(normalize_text(t)).input_ids]
-        if bad and len(bad) > max_unknown * len(texts):
+        ids = [self.tokenizer(normalize_text(t)).input_ids for t in texts]
+        bad = [t for t, i in zip(texts, ids) if unk in i]
+        unknown, total = sum(i.count(unk) for i in ids), sum(len(i) for i in ids)
+        if bad and unknown > max_unknown * total:
             raise SigngenError(
-                f"{source}: {len(bad)} of {len(texts)} texts (e.g. {bad[0]!r}) use tokens outside this back-translator's "
+                f"{source}: {unknown} of {total} tokens (e.g. in {bad[0]!r}) are outside this back-translator's "
                 "vocabulary; it was trained on another corpus; train one on this corpus (signgen train backtranslator)"
             )
         return bad
