@@ -182,3 +182,20 @@ def test_find_model_file_accepts_the_file_or_its_folder(model_dir):
     assert find_model_file(model_dir) == find_model_file(model_dir / "SMPLX_NEUTRAL.npz")
     with pytest.raises(SigngenError, match="gender 'robot'"):
         find_model_file(model_dir, "robot")
+
+
+def test_render_cli_mesh_backend_fits_and_draws_a_pose(model_dir, motion, tmp_path, capsys):
+    from signgen.cli import main
+    from signgen.pose import write_pose
+    from signgen.pose.tensors import array_to_pose
+    from signgen.video import read_video_frames
+
+    x, mask, _ = motion
+    write_pose(array_to_pose(x[:6], mask[:6]), tmp_path / "x.pose")
+    out = tmp_path / "x.mp4"
+    assert main(["render", str(tmp_path / "x.pose"), "-o", str(out), "--renderer", "mesh", "--model", str(model_dir),
+                 "--size", "96", "--quiet"]) == 0
+    frames, _ = read_video_frames(out)
+    assert frames.shape[:3] == (6, 96, 96) and frames.std() > 5  # a drawn mesh, not a blank frame
+    assert main(["render", str(tmp_path / "x.pose"), "-o", str(out), "--renderer", "mesh", "--quiet"]) == 2
+    assert "SMPLX_NEUTRAL.npz" in capsys.readouterr().err

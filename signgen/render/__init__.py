@@ -3,6 +3,7 @@
 - `skeleton`: pose-format's skeleton drawing, for debugging.
 - `avatar`: a procedural cartoon signer (filled limbs, palms with fingers, a face that follows the face points).
 - `diffusion`: a pose-conditioned latent diffusion renderer built from diffusers parts.
+- `mesh`: an SMPL-X fit of the pose (signgen.smplx) rasterized on the CPU; needs the user's SMPL-X model folder.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pose_format import Pose
 
 from ..errors import SigngenError
 
-RENDERERS = ("skeleton", "avatar", "diffusion")
+RENDERERS = ("skeleton", "avatar", "diffusion", "mesh")
 DEFAULT_RENDERER = Path(__file__).resolve().parent.parent / "models" / "renderer"
 MIN_SIZE, MAX_SIZE = 32, 1024
 
@@ -43,7 +44,8 @@ def make_renderer(
     seed: int = 0,
     device: str | None = None,
 ) -> Renderer:
-    """Build a renderer backend by name; `model_dir`/`steps`/`seed`/`device` only matter for `diffusion`."""
+    """Build a renderer backend by name; `model_dir` is the diffusion model (default: shipped) or, for `mesh`,
+    the SMPL-X model folder; `steps`/`seed`/`device` only matter for `diffusion`."""
     size = check_size(size)
     if kind == "skeleton":
         from .skeleton import SkeletonRenderer
@@ -57,6 +59,10 @@ def make_renderer(
         from .diffusion import DiffusionRenderer
 
         return DiffusionRenderer.from_pretrained(model_dir or DEFAULT_RENDERER, size=size, steps=steps, seed=seed, device=device)
+    if kind == "mesh":
+        from .mesh import MeshRenderer
+
+        return MeshRenderer(model_dir, size=size)
     raise SigngenError(f"unknown renderer {kind!r}; choose one of {', '.join(RENDERERS)}")
 
 
