@@ -127,38 +127,42 @@ def _find_video(folder: Path, stem: str) -> Optional[Path]:
     return None
 
 
+def _how2sign_rows(csv_paths: list[str | Path]):
+    """Every row of How2Sign realigned CSVs as (split, origin, SENTENCE_NAME, sample id, cleaned text, row)."""
+    for csv_path in csv_paths:
+        csv_path = Path(csv_path)
+        split = split_from_name(csv_path)
+        for row in read_table(csv_path, "\t", HOW2SIGN_COLUMNS, quoting=csv.QUOTE_NONE):
+            name = (row["SENTENCE_NAME"] or "").strip()
+            sid = safe_id(name) if name else f"row-{row['_line']}"
+            yield split, f"{csv_path.name}:{row['_line']}", name, sid, clean_text(row["SENTENCE"] or ""), row
+
+
 def read_how2sign(csv_paths: list[str | Path], videos: str | Path, full_videos: bool = False) -> tuple[list[Clip], list[Problem]]:
     """How2Sign realigned CSVs (TAB). Clips: `{videos}/{SENTENCE_NAME}.mp4`; full videos: `{videos}/{VIDEO_NAME}.mp4` cut at the timestamps."""
     videos = Path(videos)
     if not videos.is_dir():
         raise SigngenError(f"{videos}: video folder not found; pass the folder holding the .mp4 files")
     clips, problems = [], []
-    for csv_path in csv_paths:
-        csv_path = Path(csv_path)
-        split = split_from_name(csv_path)
-        for row in read_table(csv_path, "\t", HOW2SIGN_COLUMNS, quoting=csv.QUOTE_NONE):
-            origin = f"{csv_path.name}:{row['_line']}"
-            name = (row["SENTENCE_NAME"] or "").strip()
-            sid = safe_id(name) if name else f"row-{row['_line']}"
-            text = clean_text(row["SENTENCE"] or "")
-            try:
-                if not name:
-                    raise ValueError("SENTENCE_NAME is empty")
-                if not text:
-                    raise ValueError("SENTENCE is empty")
-                start = end = None
-                if full_videos:
-                    start, end = _times(row, "START_REALIGNED", "END_REALIGNED")
-                    stem = (row["VIDEO_NAME"] or "").strip()
-                else:
-                    stem = name
-                video = _find_video(videos, stem)
-                if video is None:
-                    raise ValueError(f"no video {videos / (stem + '.mp4')}")
-            except ValueError as e:
-                problems.append(Problem(sid, origin, str(e)))
-                continue
-            clips.append(Clip(sid, text, split, "video", str(video), start, end, "", 0.0, origin))
+    for split, origin, name, sid, text, row in _how2sign_rows(csv_paths):
+        try:
+            if not name:
+                raise ValueError("SENTENCE_NAME is empty")
+            if not text:
+                raise ValueError("SENTENCE is empty")
+            start = end = None
+            if full_videos:
+                start, end = _times(row, "START_REALIGNED", "END_REALIGNED")
+                stem = (row["VIDEO_NAME"] or "").strip()
+            else:
+                stem = name
+            video = _find_video(videos, stem)
+            if video is None:
+                raise ValueError(f"no video {videos / (stem + '.mp4')}")
+        except ValueError as e:
+            problems.append(Problem(sid, origin, str(e)))
+            continue
+        clips.append(Clip(sid, text, split, "video", str(video), start, end, "", 0.0, origin))
     return clips, problems
 
 
@@ -168,21 +172,14 @@ def read_how2sign_openpose(csv_paths: list[str | Path], json_root: str | Path, f
     if not json_root.is_dir():
         raise SigngenError(f"{json_root}: OpenPose JSON folder not found; pass openpose_output/json")
     clips, problems = [], []
-    for csv_path in csv_paths:
-        csv_path = Path(csv_path)
-        split = split_from_name(csv_path)
-        for row in read_table(csv_path, "\t", HOW2SIGN_COLUMNS, quoting=csv.QUOTE_NONE):
-            origin = f"{csv_path.name}:{row['_line']}"
-            name = (row["SENTENCE_NAME"] or "").strip()
-            sid = safe_id(name) if name else f"row-{row['_line']}"
-            text = clean_text(row["SENTENCE"] or "")
-            folder = json_root / name
-            if not name or not text:
-                problems.append(Problem(sid, origin, "SENTENCE_NAME or SENTENCE is empty"))
-            elif not folder.is_dir():
-                problems.append(Problem(sid, origin, f"no OpenPose folder {folder}"))
-            else:
-                clips.append(Clip(sid, text, split, "openpose", str(folder), None, None, "", fps, origin))
+    for split, origin, name, sid, text, _ in _how2sign_rows(csv_paths):
+        folder = json_root / name
+        if not name or not text:
+            problems.append(Problem(sid, origin, "SENTENCE_NAME or SENTENCE is empty"))
+        elif not folder.is_dir():
+            problems.append(Problem(sid, origin, f"no OpenPose folder {folder}"))
+        else:
+            clips.append(Clip(sid, text, split, "openpose", str(folder), None, None, "", fps, origin))
     return clips, problems
 
 
