@@ -131,7 +131,8 @@ def test_how2sign_corpus_is_accepted_by_the_motion_trainer(h2s, tmp_path):
 
 @pytest.mark.slow
 def test_interrupted_run_resumes_without_partial_files(tmp_path):
-    fx = how2sign_fixture(tmp_path / "src", {"train": 8, "test": 1}, frames=20, corrupt=("vid03_3-1-rgb_front",))
+    # enough clips that the run is still going when the interrupt lands, even on a loaded machine
+    fx = how2sign_fixture(tmp_path / "src", {"train": 16, "test": 1}, frames=20, corrupt=("vid03_3-1-rgb_front",))
     out = tmp_path / "corpus"
     cmd = [sys.executable, "-m", "signgen.cli", "data", "how2sign", "--csv", *map(str, fx["csvs"]), "--videos", str(fx["videos"]),
            "-o", str(out), "--quiet", "--workers", "2"]
@@ -148,7 +149,7 @@ def test_interrupted_run_resumes_without_partial_files(tmp_path):
     assert proc.returncode == 130, err.decode()[-2000:]
     assert "re-run the same command to resume" in err.decode()
     finished = [json.loads(line) for line in progress.read_text().splitlines()]
-    assert 2 <= len(finished) < 9  # interrupted part way
+    assert 2 <= len(finished) < 17  # interrupted part way
     assert not list(out.rglob("*.tmp"))  # atomic writes: no partial .pose anywhere
     assert not (out / "manifest.csv").exists()
 
@@ -157,7 +158,7 @@ def test_interrupted_run_resumes_without_partial_files(tmp_path):
     ok = sum(r["status"] == "ok" for r in finished)
     assert f"{ok} already done" in done.stderr
     corpus = Corpus(out)
-    assert len(corpus.samples) == 8
+    assert len(corpus.samples) == 16
     assert [f["id"] for f in read_csv(out / "failures.csv")] == ["vid03_3-1-rgb_front"]
     for s in corpus.samples:
         read_pose(corpus.pose_file(s))  # every pose complete

@@ -20,7 +20,7 @@ def canonical_pose(frames: int = 6) -> Pose:
 
 
 def test_renderer_names():
-    assert RENDERERS == ("skeleton", "avatar", "diffusion")
+    assert RENDERERS == ("skeleton", "avatar", "diffusion", "mesh")
 
 
 def test_skeleton_backend_draws_frames():
