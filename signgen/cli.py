@@ -446,6 +446,17 @@ def add_smplx_parser(sub) -> None:
     demo.set_defaults(func=cmd_smplx_demo_model)
 
 
+def _add_train_command(train, name: str, help: str, corpus_help: str, config_help: str, example: str, func) -> None:
+    """`signgen train NAME --corpus DIR -o runs/NAME [--config PRESET] [key=value ...]`."""
+    p = train.add_parser(name, help=help)
+    p.add_argument("--corpus", required=True, help=corpus_help)
+    p.add_argument("-o", "--output", default=f"runs/{name}", help="run directory (resumes if it has checkpoints)")
+    p.add_argument("--config", default=None, help=config_help)
+    p.add_argument("--quiet", action="store_true")
+    p.add_argument("overrides", nargs="*", help=example)
+    p.set_defaults(func=func)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="signgen", description="Text to sign-language pose and video.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -470,21 +481,13 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(func=cmd_show)
 
     train = sub.add_parser("train", help="train a model on a corpus").add_subparsers(dest="train_command", required=True)
-    motion = train.add_parser("motion", help="text-to-pose diffusion model")
-    motion.add_argument("--corpus", required=True, help="corpus directory (signgen layout)")
-    motion.add_argument("-o", "--output", default="runs/motion", help="run directory (resumes if it has checkpoints)")
-    motion.add_argument("--config", default=None, help="preset in configs/motion/ (S, B, L, cpu) or a YAML path")
-    motion.add_argument("--quiet", action="store_true")
-    motion.add_argument("overrides", nargs="*", help="e.g. train.steps=2000 model.text.kind=minilm")
-    motion.set_defaults(func=cmd_train_motion)
-
-    bt = train.add_parser("backtranslator", help="pose-to-text back-translator (the evaluator)")
-    bt.add_argument("--corpus", required=True, help="corpus directory; only its train split is read")
-    bt.add_argument("-o", "--output", default="runs/backtranslator", help="run directory (resumes if it has checkpoints)")
-    bt.add_argument("--config", default=None, help="preset in configs/backtranslator/ (default, ctc, tiny) or a YAML path")
-    bt.add_argument("--quiet", action="store_true")
-    bt.add_argument("overrides", nargs="*", help="e.g. train.steps=5000 model.tokenizer=bpe")
-    bt.set_defaults(func=cmd_train_backtranslator)
+    _add_train_command(train, "motion", "text-to-pose diffusion model", "corpus directory (signgen layout)",
+                       "preset in configs/motion/ (S, B, L, tiny) or a YAML path",
+                       "e.g. train.steps=2000 model.text.kind=minilm", cmd_train_motion)
+    _add_train_command(train, "backtranslator", "pose-to-text back-translator (the evaluator)",
+                       "corpus directory; only its train split is read",
+                       "preset in configs/backtranslator/ (default, ctc, tiny) or a YAML path",
+                       "e.g. train.steps=5000 model.tokenizer=bpe", cmd_train_backtranslator)
 
     ev = sub.add_parser("eval", help="back-translation evaluation (BLEU, chrF, ROUGE-L, WER/CER, DTW-MJE, duration)")
     ev.add_argument("--corpus", required=True, help="corpus directory with the split to evaluate")
