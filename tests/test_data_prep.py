@@ -132,7 +132,7 @@ def test_how2sign_corpus_is_accepted_by_the_motion_trainer(h2s, tmp_path):
 @pytest.mark.slow
 def test_interrupted_run_resumes_without_partial_files(tmp_path):
     # enough clips that the run is still going when the interrupt lands, even on a loaded machine
-    fx = how2sign_fixture(tmp_path / "src", {"train": 16, "test": 1}, frames=20, corrupt=("vid03_3-1-rgb_front",))
+    fx = how2sign_fixture(tmp_path / "src", {"train": 12, "test": 1}, frames=75, corrupt=("vid03_3-1-rgb_front",))
     out = tmp_path / "corpus"
     cmd = [sys.executable, "-m", "signgen.cli", "data", "how2sign", "--csv", *map(str, fx["csvs"]), "--videos", str(fx["videos"]),
            "-o", str(out), "--quiet", "--workers", "2"]
@@ -141,7 +141,7 @@ def test_interrupted_run_resumes_without_partial_files(tmp_path):
     progress = out / "progress.jsonl"
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None:
-        if progress.exists() and progress.read_text().count("\n") >= 2:
+        if progress.exists() and progress.read_text().count("\n") >= 1:
             break
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: the whole process group
@@ -149,7 +149,7 @@ def test_interrupted_run_resumes_without_partial_files(tmp_path):
     assert proc.returncode == 130, err.decode()[-2000:]
     assert "re-run the same command to resume" in err.decode()
     finished = [json.loads(line) for line in progress.read_text().splitlines()]
-    assert 2 <= len(finished) < 17  # interrupted part way
+    assert 1 <= len(finished) < 13  # interrupted part way
     assert not list(out.rglob("*.tmp"))  # atomic writes: no partial .pose anywhere
     assert not (out / "manifest.csv").exists()
 
@@ -158,7 +158,7 @@ def test_interrupted_run_resumes_without_partial_files(tmp_path):
     ok = sum(r["status"] == "ok" for r in finished)
     assert f"{ok} already done" in done.stderr
     corpus = Corpus(out)
-    assert len(corpus.samples) == 16
+    assert len(corpus.samples) == 12
     assert [f["id"] for f in read_csv(out / "failures.csv")] == ["vid03_3-1-rgb_front"]
     for s in corpus.samples:
         read_pose(corpus.pose_file(s))  # every pose complete
