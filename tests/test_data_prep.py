@@ -137,7 +137,10 @@ def test_interrupted_run_resumes_without_partial_files(tmp_path):
     cmd = [sys.executable, "-m", "signgen.cli", "data", "how2sign", "--csv", *map(str, fx["csvs"]), "--videos", str(fx["videos"]),
            "-o", str(out), "--quiet", "--workers", "2"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    # the child gets the default Ctrl-C disposition even if something earlier in this pytest process set
+    # SIGINT to "ignore" (an ignored signal is inherited across exec, and Python then never raises KeyboardInterrupt)
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     progress = out / "progress.jsonl"
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None:
