@@ -14,7 +14,7 @@ import numpy as np
 from signgen.backtranslate.model import Backtranslator
 from signgen.corpus import Corpus
 from signgen.eval.metrics import dtw_mje, text_metrics
-from signgen.motion.diffusion import sample
+from signgen.motion.generate import generate_arrays
 from signgen.motion.model import MotionModel
 
 
@@ -37,14 +37,7 @@ def main() -> None:
     refs = [corpus.load(s) for s in samples]
     rows = []
     for scale in map(float, args.scales.split(",")):
-        gen = []
-        for start in range(0, len(samples), 16):
-            chunk = samples[start : start + 16]
-            x, vis, fm = sample(model, [s.text for s in chunk], [s.signed_language for s in chunk],
-                                steps=args.steps, guidance=scale, seed=start)
-            for k in range(len(chunk)):
-                n = int(fm[k].sum())
-                gen.append((stats.denormalize(x[k, :n].numpy()), vis[k, :n].numpy() > 0.5))
+        gen = generate_arrays(model, stats, [s.text for s in samples], [s.signed_language for s in samples], steps=args.steps, guidance=scale)
         hyps = bt.translate(gen, [s.signed_language for s in samples])
         m = text_metrics(hyps, [s.text for s in samples])
         row = {"guidance": scale, "cer": m["cer"], "wer": m["wer"], "chrf": m["chrf"],

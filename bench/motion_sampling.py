@@ -22,6 +22,7 @@ import torch
 from signgen.corpus import Corpus
 from signgen.eval.metrics import dtw_mje, text_metrics
 from signgen.motion.diffusion import sample
+from signgen.motion.generate import generate_arrays
 from signgen.motion.model import MotionModel
 
 SETTINGS = [("ddpm", 1000), ("dpmsolver++", 50), ("dpmsolver++", 20), ("dpmsolver++", 10), ("ddim", 20), ("unipc", 20)]
@@ -72,14 +73,7 @@ def main() -> None:
                 times.append(time.perf_counter() - t)
             if steps >= 500 and len(times) >= 2:
                 break  # 1000-step runs are slow on CPU; two timed runs are enough
-        gen = []
-        for start in range(0, len(samples), 16):
-            chunk = samples[start : start + 16]
-            x, vis, fm = sample(model, [s.text for s in chunk], [s.signed_language for s in chunk],
-                                steps=steps, sampler=sampler, seed=start)
-            for k in range(len(chunk)):
-                n = int(fm[k].sum())
-                gen.append((stats.denormalize(x[k, :n].cpu().numpy()), vis[k, :n].cpu().numpy() > 0.5))
+        gen = generate_arrays(model, stats, [s.text for s in samples], [s.signed_language for s in samples], steps=steps, sampler=sampler)
         row = {"sampler": sampler, "steps": steps, "latency_s": statistics.median(times),
                "dtw_mje": float(np.mean([dtw_mje(g[0], g[1], r[0], r[1]) for g, r in zip(gen, refs)]))}
         if bt is not None:

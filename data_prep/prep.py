@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Optional
 
 from signgen.corpus import Sample, finalize
 from signgen.errors import SigngenError
-from signgen.pose.io import atomic_write_text
+from signgen.pose.io import atomic_write_text, read_progress_log
 
 from .holistic import HolisticConfig
 from .sources import Clip, Problem
@@ -161,17 +161,8 @@ def _settings(cfg: PrepConfig) -> str:
 
 
 def _read_progress(root: Path) -> dict[str, dict]:
-    done: dict[str, dict] = {}
-    path = root / PROGRESS
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a line cut by an interruption
-            if rec.get("status") == "ok" and (root / rec["sample"]["pose_path"]).exists():
-                done[rec["id"]] = rec
-    return done
+    return {rec["id"]: rec for rec in read_progress_log(root / PROGRESS)
+            if rec.get("status") == "ok" and (root / rec["sample"]["pose_path"]).exists()}
 
 
 def _run_process(todo: list[Clip], root: Path, cfg: PrepConfig, workers: int, record: Callable[[dict], None]) -> None:

@@ -25,7 +25,7 @@ import numpy as np
 from signgen.corpus import Corpus, Sample, finalize
 from signgen.errors import SigngenError
 from signgen.pose.augment import AugmentConfig, random_augment
-from signgen.pose.io import write_pose
+from signgen.pose.io import read_progress_log, write_pose
 from signgen.pose.skeleton import to_canonical
 from signgen.pose.tensors import array_to_pose, pose_to_array
 
@@ -195,17 +195,7 @@ def _build_task(task: dict, root: str, cfg: StarterConfig) -> list[dict]:
 
 
 def _read_progress(root: Path) -> dict[str, dict]:
-    done = {}
-    path = root / PROGRESS
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a line cut by an interruption
-            if (root / row["pose_path"]).exists():
-                done[row["id"]] = row
-    return done
+    return {row["id"]: row for row in read_progress_log(root / PROGRESS) if (root / row["pose_path"]).exists()}
 
 
 def build(cfg: StarterConfig, root: str | Path, progress: bool = True) -> Corpus:

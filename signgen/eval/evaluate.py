@@ -41,21 +41,13 @@ Arrays = list[tuple[np.ndarray, np.ndarray]]
 
 
 def generate_model_poses(model_dir: str | Path, samples: list[Sample], cfg: EvalConfig, progress: bool = True) -> Arrays:
-    from tqdm import tqdm
-
-    from ..motion.diffusion import sample
+    from ..motion.generate import generate_arrays
     from ..motion.model import MotionModel
 
     model, stats = MotionModel.from_pretrained(model_dir)
-    out: Arrays = []
-    for start in tqdm(range(0, len(samples), cfg.batch_size), desc="generate", unit="batch", disable=not progress):
-        chunk = samples[start : start + cfg.batch_size]
-        x, vis, fm = sample(model, [s.text for s in chunk], [s.signed_language for s in chunk],
-                            steps=cfg.steps, guidance=cfg.guidance, seed=cfg.seed + start)
-        for k in range(len(chunk)):
-            n = int(fm[k].sum())
-            out.append((stats.denormalize(x[k, :n].numpy()), vis[k, :n].numpy() > 0.5))
-    return out
+    return generate_arrays(model, stats, [s.text for s in samples], [s.signed_language for s in samples],
+                           batch_size=cfg.batch_size, seed=cfg.seed, steps=cfg.steps, guidance=cfg.guidance,
+                           progress=progress)
 
 
 def baseline_poses(samples: list[Sample], progress: bool = True) -> Arrays:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from pose_format import Pose
 
 from ..errors import SigngenError
@@ -45,3 +46,28 @@ def generate_pose(
     x, vis, fm = sample(model, [text], [lang], frames=[frames] if frames else None, steps=steps, guidance=guidance, sampler=sampler, seed=seed)
     n = int(fm[0].sum())
     return array_to_pose(stats.denormalize(x[0, :n].numpy()), vis[0, :n].numpy() > 0.5)
+
+
+def generate_arrays(
+    model: MotionModel,
+    stats: NormStats,
+    texts: list[str],
+    langs: list[str],
+    batch_size: int = 16,
+    seed: int = 0,
+    steps: int | None = None,
+    guidance: float | None = None,
+    sampler: str | None = None,
+    progress: bool = False,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Many texts in batches: canonical (x (T,J,3), mask (T,J)) arrays; batch starting at i uses seed + i."""
+    from tqdm import tqdm
+
+    out = []
+    for start in tqdm(range(0, len(texts), batch_size), desc="generate", unit="batch", disable=not progress):
+        x, vis, fm = sample(model, texts[start : start + batch_size], langs[start : start + batch_size],
+                            steps=steps, guidance=guidance, sampler=sampler, seed=seed + start)
+        for k in range(len(x)):
+            n = int(fm[k].sum())
+            out.append((stats.denormalize(x[k, :n].cpu().numpy()), vis[k, :n].cpu().numpy() > 0.5))
+    return out

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..config import config_to_dict
 from ..corpus import Corpus
 from ..errors import SigngenError
 from ..pose.augment import AugmentConfig, random_augment
@@ -83,13 +82,9 @@ def _backtranslation_cer(model: MotionModel, stats, reader, items) -> float:
     """Generate the given validation texts and read them back: CER in percent."""
     import jiwer
 
-    arrays = []
-    for start in range(0, len(items), 16):
-        chunk = items[start : start + 16]
-        x, vis, fm = sample(model, [i[0] for i in chunk], [i[1] for i in chunk], seed=start)
-        for k in range(len(chunk)):
-            n = int(fm[k].sum())
-            arrays.append((stats.denormalize(x[k, :n].cpu().numpy()), vis[k, :n].cpu().numpy() > 0.5))
+    from .generate import generate_arrays
+
+    arrays = generate_arrays(model, stats, [i[0] for i in items], [i[1] for i in items])
     hyps = reader.translate(arrays, [i[1] for i in items], beams=1)
     return 100.0 * float(jiwer.cer([i[0] for i in items], [h or " " for h in hyps]))
 

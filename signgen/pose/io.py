@@ -49,6 +49,22 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def read_progress_log(path: str | Path) -> list[dict]:
+    """Records of a resumable job's JSON-lines log; a last line cut by an interruption is skipped."""
+    import json
+
+    path = Path(path)
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return records
+
+
 def pose_bytes(pose: Pose) -> bytes:
     import io
 
