@@ -1,11 +1,10 @@
 import csv
 import json
 
-import numpy as np
 import pytest
 
 from signgen.cli import main
-from signgen.pose import read_pose, write_pose
+from signgen.pose import write_pose
 from signgen.pose.tensors import array_to_pose
 
 

@@ -54,7 +54,7 @@ class AvatarRenderer:
     def draw(self, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
         import cv2
 
-        s, st, size = self.style, self.style, self.size
+        s, size = self.style, self.size
         img = np.empty((size, size, 3), np.uint8)
         img[:] = s.background
         xy = to_pixels(x, size)

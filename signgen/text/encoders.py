@@ -3,8 +3,7 @@ character-level transformer. All return token embeddings (B, L, D) and a bool ma
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
