@@ -131,3 +131,31 @@ def test_validation_reports_backtranslation_cer(small_corpus, tmp_path):
     logs = [json.loads(line) for line in (tmp_path / "m" / "history.jsonl").read_text().splitlines()]
     cers = [h["val_bt_cer"] for h in logs if "val_bt_cer" in h]
     assert len(cers) == 2 and all(c >= 0 for c in cers)
+
+
+def test_alignment_prior_walks_the_text_left_to_right(tiny_model):
+    model, _ = MotionModel.from_pretrained(tiny_model / "model")
+    cond = model.encode_text(["abcdefgh", "ab"], [model.cfg.languages[0]] * 2)
+    frame_mask = torch.zeros(2, 40, dtype=torch.bool)
+    frame_mask[0, :40], frame_mask[1, :20] = True, True
+    bias = model.alignment_bias(frame_mask, cond["mask"]).view(2, model.cfg.denoiser.heads, 41, -1)[:, 0]
+    assert (bias[:, 0] == 0).sum() == cond["mask"].sum()  # the condition token attends to every real token
+    best = bias[0, 1:].argmax(-1)
+    assert best[0] == 0 and best[-1] == 7 and (best.diff() >= 0).all()  # 8 letters over 40 frames, in order
+    assert torch.isinf(bias[1, 1:, 2:]).all()  # padded text tokens are never attended
+    assert bias[1, 1:21, :2].argmax(-1).tolist() == [0] * 10 + [1] * 10
+    # classifier-free guidance's dropped condition (one null token) stays attendable
+    dropped = model.drop_condition(cond, torch.ones(2, dtype=torch.bool))
+    assert torch.isfinite(model.alignment_bias(frame_mask, dropped["mask"])[:, :, 0]).all()
+
+
+def test_checkpoint_from_before_hand_relative_and_alignment_loads_as_trained(tiny_model, tmp_path):
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(tiny_model / "model", old)
+    cfg = json.loads((old / "config.json").read_text())
+    del cfg["hand_relative"], cfg["denoiser"]["align_sigma"]
+    (old / "config.json").write_text(json.dumps(cfg))
+    model, _ = MotionModel.from_pretrained(old)
+    assert model.cfg.hand_relative is False and model.cfg.denoiser.align_sigma == 0.0

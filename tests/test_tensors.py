@@ -75,3 +75,23 @@ def test_speed_change_resamples_and_keeps_mask():
     y, m = change_speed(x, mask, 2.0)
     assert len(y) == 20 and m.shape == (20, 178)
     assert (y[~m] == 0).all()
+
+
+def test_hands_to_wrist_round_trip_and_masks_fingers_without_a_wrist(small_corpus):
+    from signgen.pose.skeleton import component_slices
+    from signgen.pose.tensors import hands_from_wrist, hands_to_wrist
+
+    x, mask = small_corpus.load(small_corpus.split("train")[0])
+    rel, rmask = hands_to_wrist(x, mask)
+    right = component_slices()["RIGHT_HAND_LANDMARKS"]
+    seen = rmask[:, right.start + 8]
+    # the index fingertip is stored as an offset from the right wrist, which stays absolute
+    np.testing.assert_allclose(rel[seen, right.start + 8], (x[:, right.start + 8] - x[:, right.start])[seen], atol=1e-6)
+    np.testing.assert_array_equal(rel[:, right.start], x[:, right.start])
+    back = hands_from_wrist(rel)
+    np.testing.assert_allclose(back[rmask], x[rmask], atol=1e-6)
+
+    mask2 = mask.copy()
+    mask2[:, right.start] = False  # wrist lost: its fingers cannot be expressed relative to it
+    _, rmask2 = hands_to_wrist(x, mask2)
+    assert not rmask2[:, right.start + 1 : right.stop].any()

@@ -15,6 +15,10 @@ class DenoiserConfig:
     ff_mult: int = 4
     dropout: float = 0.1
     max_frames: int = 256  # longest sequence the positional table covers (10 s at 25 fps)
+    # Monotonic alignment prior on the frame->text cross-attention: frame t of T prefers the token near
+    # position t/T * L (a Gaussian bias, sigma in tokens). 0 turns it off. Signing, and fingerspelling most
+    # of all, follows the text left to right; the prior lets a small model find that order in few steps.
+    align_sigma: float = 1.5
 
 
 @dataclass
@@ -44,3 +48,4 @@ class MotionConfig:
     loss: LossConfig = field(default_factory=LossConfig)
     languages: list[str] = field(default_factory=list)  # sign languages (filled from the corpus)
     joints: int = 178
+    hand_relative: bool = True  # model hand joints as offsets from their wrist (see pose.tensors.hands_to_wrist)

@@ -45,7 +45,7 @@ def generate_pose(
     text = " ".join(text.split())
     x, vis, fm = sample(model, [text], [lang], frames=[frames] if frames else None, steps=steps, guidance=guidance, sampler=sampler, seed=seed)
     n = int(fm[0].sum())
-    return array_to_pose(stats.denormalize(x[0, :n].numpy()), vis[0, :n].numpy() > 0.5)
+    return array_to_pose(model.pose_from_model(x[0, :n].numpy(), stats), vis[0, :n].numpy() > 0.5)
 
 
 def generate_arrays(
@@ -69,5 +69,5 @@ def generate_arrays(
                             steps=steps, guidance=guidance, sampler=sampler, seed=seed + start)
         for k in range(len(x)):
             n = int(fm[k].sum())
-            out.append((stats.denormalize(x[k, :n].cpu().numpy()), vis[k, :n].cpu().numpy() > 0.5))
+            out.append((model.pose_from_model(x[k, :n].cpu().numpy(), stats), vis[k, :n].cpu().numpy() > 0.5))
     return out

@@ -16,7 +16,7 @@ from torch import nn
 from ..config import config_from_dict, config_to_dict
 from ..errors import SigngenError
 from ..pose.skeleton import component_slices
-from ..pose.tensors import NormStats
+from ..pose.tensors import NormStats, hands_from_wrist, hands_to_wrist
 from ..text.encoders import build_text_encoder
 from .config import MotionConfig
 
@@ -77,6 +77,31 @@ class MotionModel(nn.Module):
         pooled = (cond["tokens"] * m).sum(1) / m.sum(1).clamp(min=1) + self.language(cond["lang"])
         return self.duration(pooled).squeeze(-1)
 
+    # -- pose representation ------------------------------------------------------------------------
+    def pose_to_model(self, x, mask):
+        """Canonical (T, J, 3) + mask -> the representation this model is trained in (before normalization)."""
+        return hands_to_wrist(x, mask) if self.cfg.hand_relative else (x, mask)
+
+    def pose_from_model(self, z, stats: NormStats):
+        """Normalized model output (T, J, 3) -> canonical (T, J, 3) poses."""
+        x = stats.denormalize(z)
+        return hands_from_wrist(x) if self.cfg.hand_relative else x
+
+    def alignment_bias(self, frame_mask: torch.Tensor, text_mask: torch.Tensor) -> torch.Tensor | None:
+        """(B*heads, 1+T, L) additive cross-attention bias: frame t of T prefers text token ~ t/T * L."""
+        sigma = self.cfg.denoiser.align_sigma
+        if sigma <= 0:
+            return None
+        b, frames = frame_mask.shape
+        n_frames = frame_mask.sum(1, keepdim=True).clamp(min=1).float()  # (B, 1)
+        n_tokens = text_mask.sum(1, keepdim=True).clamp(min=1).float()
+        where = (torch.arange(frames, device=frame_mask.device)[None] + 0.5) / n_frames * n_tokens  # (B, T) in tokens
+        centre = torch.arange(text_mask.shape[1], device=frame_mask.device) + 0.5  # (L,)
+        bias = -((where[:, :, None] - centre[None, None]) ** 2) / (2 * sigma**2)
+        bias = torch.cat([torch.zeros_like(bias[:, :1]), bias], 1)  # the condition token attends freely
+        bias = bias.masked_fill(~text_mask[:, None], float("-inf"))
+        return bias.repeat_interleave(self.cfg.denoiser.heads, 0)
+
     # -- denoiser -----------------------------------------------------------------------------------
     def forward(self, x_t: torch.Tensor, t: torch.Tensor, cond: dict, frame_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x_t: (B, T, J, 3) noisy normalized poses; t: (B,); frame_mask: (B, T) True on real frames.
@@ -89,7 +114,11 @@ class MotionModel(nn.Module):
         cond_token = self.time_embed(self.time_proj(t).to(h.dtype)) + self.language(cond["lang"])  # (B, D)
         h = torch.cat([cond_token[:, None], h], 1)  # the condition token sits in front of the frames
         keep = torch.cat([torch.ones(b, 1, dtype=torch.bool, device=h.device), frame_mask], 1)
-        h = self.blocks(h, cond["tokens"], tgt_key_padding_mask=~keep, memory_key_padding_mask=~cond["mask"])
+        bias = self.alignment_bias(frame_mask, cond["mask"])
+        if bias is None:
+            h = self.blocks(h, cond["tokens"], tgt_key_padding_mask=~keep, memory_key_padding_mask=~cond["mask"])
+        else:  # the bias already holds -inf on padded text tokens
+            h = self.blocks(h, cond["tokens"], tgt_key_padding_mask=~keep, memory_mask=bias.to(h.dtype))
         h = self.norm(h[:, 1:])
         x0 = self.pose_out(h).reshape(b, frames, -1, 3)
         return x0, self.visibility_out(h)
@@ -120,6 +149,9 @@ class MotionModel(nn.Module):
         data = json.loads(cfg_path.read_text())
         if data.pop("model_type", None) != "signgen-motion":
             raise SigngenError(f"{directory}: config.json is not a signgen motion model")
+        # checkpoints written before these options existed were trained without them
+        data.setdefault("hand_relative", False)
+        data.setdefault("denoiser", {}).setdefault("align_sigma", 0.0)
         cfg = config_from_dict(MotionConfig, data, source=str(cfg_path))
         model = cls(cfg)
         state = load_file(str(directory / WEIGHTS_FILE))

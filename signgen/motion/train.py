@@ -12,6 +12,7 @@ import torch
 from ..corpus import Corpus
 from ..errors import SigngenError
 from ..pose.augment import AugmentConfig, random_augment
+from ..pose.tensors import NormStats
 from ..train import TrainConfig, Task, run
 from .config import MotionConfig
 from .diffusion import make_scheduler, sample, training_loss
@@ -30,17 +31,22 @@ class MotionTrainConfig:
 
 
 class MotionData:
-    """All corpus samples of a split, normalized, in memory; batches drawn by (seed, step)."""
+    """All corpus samples of a split in memory; batches are drawn by (seed, step), augmented in canonical
+    space, then turned into the model's representation and normalized with `stats`."""
 
-    def __init__(self, corpus: Corpus, split: str, max_frames: int):
-        self.stats = corpus.stats
-        self.max_frames = max_frames
+    def __init__(self, corpus: Corpus, split: str, model: MotionModel):
+        self.to_model = model.pose_to_model
+        self.max_frames = model.cfg.denoiser.max_frames
+        self.stats: NormStats | None = None  # set by train_motion (from the train split)
         self.items = []
         for s in corpus.split(split):
             x, mask = corpus.load(s)
-            if len(x) > max_frames:
+            if len(x) > self.max_frames:
                 raise SigngenError(f"{corpus.root}: sample {s.id} has {len(x)} frames; raise model.denoiser.max_frames above that")
             self.items.append((s.text, s.signed_language, x, mask))
+
+    def representation_stats(self) -> NormStats:
+        return NormStats.from_arrays(self.to_model(x, m) for _, _, x, m in self.items)
 
     def batch(self, indices, rng: np.random.Generator | None, aug: AugmentConfig, aug_prob: float) -> dict:
         rows = []
@@ -50,6 +56,7 @@ class MotionData:
                 xa, ma = random_augment(x, mask, aug, rng)
                 if len(xa) <= self.max_frames:  # a slowed-down long phrase may not fit; keep it as recorded
                     x, mask = xa, ma
+            x, mask = self.to_model(x, mask)
             rows.append((text, lang, self.stats.normalize(x, mask), mask))
         length = max(len(r[2]) for r in rows)
         b, j = len(rows), rows[0][2].shape[1]
@@ -99,11 +106,13 @@ def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | 
     mcfg.languages = corpus.signed_languages
     if mcfg.text.kind == "char" and not mcfg.text.alphabet:
         mcfg.text.alphabet = "".join(sorted({c for s in corpus.samples for c in " ".join(s.text.lower().split())}))
-    train = MotionData(corpus, "train", mcfg.denoiser.max_frames)
-    val = MotionData(corpus, "val", mcfg.denoiser.max_frames)
     torch.manual_seed(cfg.train.seed)
     model = MotionModel(mcfg)
-    stats = corpus.stats
+    train = MotionData(corpus, "train", model)
+    val = MotionData(corpus, "val", model)
+    # the corpus's statistics are for canonical poses; a hand-relative model needs its own
+    stats = train.representation_stats() if mcfg.hand_relative else corpus.stats
+    train.stats = val.stats = stats
     reader = None
     if cfg.backtranslator:
         from ..backtranslate.model import Backtranslator
@@ -129,7 +138,7 @@ def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | 
         sheets = []
         for k in range(len(picks)):
             n = int(fm[k].sum())
-            xk = stats.denormalize(x[k, :n].cpu().numpy())
+            xk = raw.model.pose_from_model(x[k, :n].cpu().numpy(), stats)
             frames = skeleton_frames(array_to_pose(xk, vis[k, :n].cpu().numpy() > 0.5), size=192)
             idx = np.linspace(0, n - 1, 8).round().astype(int)
             sheets.append(np.concatenate(list(frames[idx]), axis=1))

@@ -15,7 +15,7 @@ from pose_format import Pose
 from pose_format.numpy import NumPyPoseBody
 
 from ..errors import SigngenError
-from .skeleton import CANONICAL_FPS, canonical_header, is_canonical, num_joints
+from .skeleton import CANONICAL_FPS, canonical_header, component_slices, is_canonical, num_joints
 
 STATS_FILE = "stats.safetensors"
 
@@ -40,6 +40,32 @@ def array_to_pose(x: np.ndarray, mask: np.ndarray | None = None, fps: float = CA
     conf = mask.astype(np.float32)[:, None]  # (T, 1, J)
     data = np.ma.masked_array(x[:, None], mask=np.repeat(~mask[:, None, :, None], 3, -1))
     return Pose(canonical_header(), NumPyPoseBody(fps=fps, data=data, confidence=conf))
+
+
+def _hand_slices() -> list[slice]:
+    return [sl for name, sl in component_slices().items() if name.endswith("HAND_LANDMARKS")]
+
+
+def hands_to_wrist(x: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hand joints as offsets from their own wrist (hand landmark 0); body, face and both wrists unchanged.
+
+    In shoulder-normalized coordinates a handshape is a few hundredths of a unit around a wrist that moves by
+    tenths, so per-joint z-scores of absolute finger positions are dominated by arm motion. As offsets from the
+    wrist, the finger articulation (what a letter is) becomes the signal. Inverse: `hands_from_wrist`."""
+    x, mask = x.copy(), mask.copy()
+    for sl in _hand_slices():
+        wrist = sl.start
+        x[..., wrist + 1 : sl.stop, :] -= x[..., wrist : wrist + 1, :]
+        mask[..., wrist + 1 : sl.stop] &= mask[..., wrist : wrist + 1]
+    x = np.where(mask[..., None], x, 0.0).astype(np.float32)
+    return x, mask
+
+
+def hands_from_wrist(x: np.ndarray) -> np.ndarray:
+    x = np.array(x, dtype=np.float32, copy=True)
+    for sl in _hand_slices():
+        x[..., sl.start + 1 : sl.stop, :] += x[..., sl.start : sl.start + 1, :]
+    return x
 
 
 @dataclass
