@@ -82,12 +82,27 @@ def contact_sheet(frames: np.ndarray, path: str | Path, count: int = 12, columns
     h, w = tiles[0].shape[:2]
     sheet = np.full((rows * h + (28 if title else 0), columns * w, 3), 255, np.uint8)
     top = 28 if title else 0
-    if title:
-        cv2.putText(sheet, title, (8, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 1, cv2.LINE_AA)
     for k, tile in enumerate(tiles):
         r, c = divmod(k, columns)
         sheet[top + r * h : top + (r + 1) * h, c * w : (c + 1) * w] = tile
+    image = Image.fromarray(sheet)
+    if title:
+        _draw_title(image, title)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(sheet).save(path)
+    image.save(path)
     return path
+
+
+def _draw_title(image, title: str) -> None:
+    """The title in matplotlib's bundled DejaVu Sans, which has Latin, Greek, Cyrillic, Hebrew and Arabic
+    glyphs (OpenCV's Hershey fonts are ASCII only and print other scripts as '?')."""
+    from PIL import ImageDraw, ImageFont
+
+    try:
+        from matplotlib import font_manager
+
+        font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), 16)
+    except Exception:  # no matplotlib font available: PIL's built-in bitmap font
+        font = ImageFont.load_default()
+    ImageDraw.Draw(image).text((8, 5), title, fill=(0, 0, 0), font=font)
