@@ -155,7 +155,7 @@ def test_checkpoint_from_before_hand_relative_and_alignment_loads_as_trained(tin
     old = tmp_path / "old"
     shutil.copytree(tiny_model / "model", old)
     cfg = json.loads((old / "config.json").read_text())
-    del cfg["hand_relative"], cfg["denoiser"]["align_sigma"]
+    del cfg["hand_relative"], cfg["language_tokens"], cfg["denoiser"]["align_sigma"]
     (old / "config.json").write_text(json.dumps(cfg))
     model, _ = MotionModel.from_pretrained(old)
-    assert model.cfg.hand_relative is False and model.cfg.denoiser.align_sigma == 0.0
+    assert model.cfg.hand_relative is False and model.cfg.language_tokens is False and model.cfg.denoiser.align_sigma == 0.0

@@ -48,4 +48,7 @@ class MotionConfig:
     loss: LossConfig = field(default_factory=LossConfig)
     languages: list[str] = field(default_factory=list)  # sign languages (filled from the corpus)
     joints: int = 178
+    # add the sign-language embedding to every text token, so cross-attention reads (letter, language)
+    # jointly: the same letter has a different handshape in each manual alphabet
+    language_tokens: bool = True
     hand_relative: bool = True  # model hand joints as offsets from their wrist (see pose.tensors.hands_to_wrist)

@@ -61,7 +61,11 @@ class MotionModel(nn.Module):
     def encode_text(self, texts: list[str], langs: list[str]) -> dict:
         """Text tokens (B, L, D) + mask and language ids; computed once per batch, reused every step."""
         emb, mask = self.text_encoder(texts)
-        return {"tokens": self.text_proj(emb), "mask": mask, "lang": self.language_ids(langs)}
+        lang = self.language_ids(langs)
+        tokens = self.text_proj(emb)
+        if self.cfg.language_tokens:
+            tokens = tokens + self.language(lang)[:, None]
+        return {"tokens": tokens, "mask": mask, "lang": lang}
 
     def drop_condition(self, cond: dict, drop: torch.Tensor) -> dict:
         """Replace the condition by the null token (and language 0) where `drop` (B,) is True."""
@@ -151,6 +155,7 @@ class MotionModel(nn.Module):
             raise SigngenError(f"{directory}: config.json is not a signgen motion model")
         # checkpoints written before these options existed were trained without them
         data.setdefault("hand_relative", False)
+        data.setdefault("language_tokens", False)
         data.setdefault("denoiser", {}).setdefault("align_sigma", 0.0)
         cfg = config_from_dict(MotionConfig, data, source=str(cfg_path))
         model = cls(cfg)
