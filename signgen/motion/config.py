@@ -18,7 +18,7 @@ class DenoiserConfig:
     # Monotonic alignment prior on the frame->text cross-attention: frame t of T prefers the token near
     # position t/T * L (a Gaussian bias, sigma in tokens). 0 turns it off. Signing, and fingerspelling most
     # of all, follows the text left to right; the prior lets a small model find that order in few steps.
-    align_sigma: float = 1.5
+    align_sigma: float = 0.5
 
 
 @dataclass
