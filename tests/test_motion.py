@@ -149,13 +149,37 @@ def test_alignment_prior_walks_the_text_left_to_right(tiny_model):
     assert torch.isfinite(model.alignment_bias(frame_mask, dropped["mask"])[:, :, 0]).all()
 
 
+def test_aligned_input_gives_each_frame_its_letter(tiny_model):
+    model, _ = MotionModel.from_pretrained(tiny_model / "model")
+    assert model.cfg.denoiser.aligned_input
+    cond = model.encode_text(["abcd"], [model.cfg.languages[0]])
+    frame_mask = torch.ones(1, 40, dtype=torch.bool)
+    weights = torch.softmax(model.alignment_logits(frame_mask, cond["mask"]), -1)[0]  # (T, L)
+    assert torch.allclose(weights.sum(-1), torch.ones(40))
+    assert weights[:10, 0].min() > 0.5 and weights[30:, 3].min() > 0.5  # first quarter reads 'a', last reads 'd'
+    dropped = model.drop_condition(cond, torch.ones(1, dtype=torch.bool))
+    assert torch.allclose(torch.softmax(model.alignment_logits(frame_mask, dropped["mask"]), -1)[0, :, 0], torch.ones(40))
+    # the frame inputs really carry the text: another word changes the denoiser's output
+    x = torch.randn(1, 40, model.cfg.joints, 3)
+    t = torch.tensor([500])
+    with torch.no_grad():
+        a = model(x, t, cond, frame_mask)[0]
+        b = model(x, t, model.encode_text(["wxyz"], [model.cfg.languages[0]]), frame_mask)[0]
+    assert not torch.allclose(a, b)
+
+
 def test_checkpoint_from_before_hand_relative_and_alignment_loads_as_trained(tiny_model, tmp_path):
     import shutil
 
     old = tmp_path / "old"
     shutil.copytree(tiny_model / "model", old)
     cfg = json.loads((old / "config.json").read_text())
-    del cfg["hand_relative"], cfg["language_tokens"], cfg["denoiser"]["align_sigma"]
+    del cfg["hand_relative"], cfg["language_tokens"], cfg["denoiser"]["align_sigma"], cfg["denoiser"]["aligned_input"]
     (old / "config.json").write_text(json.dumps(cfg))
+    from safetensors.torch import load_file, save_file
+
+    weights = load_file(str(old / "model.safetensors"))
+    save_file({k: v for k, v in weights.items() if not k.startswith("aligned_in.")}, str(old / "model.safetensors"))
     model, _ = MotionModel.from_pretrained(old)
     assert model.cfg.hand_relative is False and model.cfg.language_tokens is False and model.cfg.denoiser.align_sigma == 0.0
+    assert model.cfg.denoiser.aligned_input is False

@@ -19,6 +19,9 @@ class DenoiserConfig:
     # position t/T * L (a Gaussian bias, sigma in tokens). 0 turns it off. Signing, and fingerspelling most
     # of all, follows the text left to right; the prior lets a small model find that order in few steps.
     align_sigma: float = 0.5
+    # Also add the prior-weighted average of the text tokens to each frame's input (like FastSpeech's
+    # length regulator), so every frame carries "which letter am I on" from the first layer. Needs align_sigma > 0.
+    aligned_input: bool = True
 
 
 @dataclass

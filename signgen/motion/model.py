@@ -37,6 +37,10 @@ class MotionModel(nn.Module):
         self.time_proj = Timesteps(d, flip_sin_to_cos=True, downscale_freq_shift=0)
         self.time_embed = TimestepEmbedding(d, d)
         self.pose_in = nn.Linear(j * 3, d)
+        if cfg.denoiser.aligned_input:
+            if cfg.denoiser.align_sigma <= 0:
+                raise SigngenError("denoiser.aligned_input needs denoiser.align_sigma > 0")
+            self.aligned_in = nn.Linear(d, d)
         self.frame_pos = nn.Embedding(cfg.denoiser.max_frames, d)
         layer = nn.TransformerDecoderLayer(
             d, cfg.denoiser.heads, d * cfg.denoiser.ff_mult, cfg.denoiser.dropout, batch_first=True, norm_first=True
@@ -91,20 +95,23 @@ class MotionModel(nn.Module):
         x = stats.denormalize(z)
         return hands_from_wrist(x) if self.cfg.hand_relative else x
 
-    def alignment_bias(self, frame_mask: torch.Tensor, text_mask: torch.Tensor) -> torch.Tensor | None:
-        """(B*heads, 1+T, L) additive cross-attention bias: frame t of T prefers text token ~ t/T * L."""
+    def alignment_logits(self, frame_mask: torch.Tensor, text_mask: torch.Tensor) -> torch.Tensor:
+        """(B, T, L) log-prior that frame t of T reads text token ~ t/T * L (Gaussian, sigma in tokens); -inf on padding."""
         sigma = self.cfg.denoiser.align_sigma
-        if sigma <= 0:
-            return None
-        b, frames = frame_mask.shape
         n_frames = frame_mask.sum(1, keepdim=True).clamp(min=1).float()  # (B, 1)
         n_tokens = text_mask.sum(1, keepdim=True).clamp(min=1).float()
-        where = (torch.arange(frames, device=frame_mask.device)[None] + 0.5) / n_frames * n_tokens  # (B, T) in tokens
+        where = (torch.arange(frame_mask.shape[1], device=frame_mask.device)[None] + 0.5) / n_frames * n_tokens  # (B, T)
         centre = torch.arange(text_mask.shape[1], device=frame_mask.device) + 0.5  # (L,)
-        bias = -((where[:, :, None] - centre[None, None]) ** 2) / (2 * sigma**2)
-        bias = torch.cat([torch.zeros_like(bias[:, :1]), bias], 1)  # the condition token attends freely
-        bias = bias.masked_fill(~text_mask[:, None], float("-inf"))
-        return bias.repeat_interleave(self.cfg.denoiser.heads, 0)
+        logits = -((where[:, :, None] - centre[None, None]) ** 2) / (2 * sigma**2)
+        return logits.masked_fill(~text_mask[:, None], float("-inf"))
+
+    def alignment_bias(self, frame_mask: torch.Tensor, text_mask: torch.Tensor) -> torch.Tensor | None:
+        """(B*heads, 1+T, L) additive cross-attention bias from `alignment_logits`; None when the prior is off."""
+        if self.cfg.denoiser.align_sigma <= 0:
+            return None
+        logits = self.alignment_logits(frame_mask, text_mask)
+        free = torch.zeros_like(logits[:, :1]).masked_fill(~text_mask[:, None], float("-inf"))  # the condition token attends freely
+        return torch.cat([free, logits], 1).repeat_interleave(self.cfg.denoiser.heads, 0)
 
     # -- denoiser -----------------------------------------------------------------------------------
     def forward(self, x_t: torch.Tensor, t: torch.Tensor, cond: dict, frame_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -115,6 +122,9 @@ class MotionModel(nn.Module):
         if frames > self.cfg.denoiser.max_frames:
             raise SigngenError(f"{frames} frames exceed this model's maximum of {self.cfg.denoiser.max_frames}")
         h = self.pose_in(x_t.reshape(b, frames, -1)) + self.frame_pos(torch.arange(frames, device=x_t.device))[None]
+        if self.cfg.denoiser.aligned_input:  # each frame starts from the text tokens the prior aligns it with
+            weights = torch.softmax(self.alignment_logits(frame_mask, cond["mask"]), -1)  # (B, T, L)
+            h = h + self.aligned_in(weights.to(h.dtype) @ cond["tokens"])
         cond_token = self.time_embed(self.time_proj(t).to(h.dtype)) + self.language(cond["lang"])  # (B, D)
         h = torch.cat([cond_token[:, None], h], 1)  # the condition token sits in front of the frames
         keep = torch.cat([torch.ones(b, 1, dtype=torch.bool, device=h.device), frame_mask], 1)
@@ -157,6 +167,7 @@ class MotionModel(nn.Module):
         data.setdefault("hand_relative", False)
         data.setdefault("language_tokens", False)
         data.setdefault("denoiser", {}).setdefault("align_sigma", 0.0)
+        data["denoiser"].setdefault("aligned_input", False)
         cfg = config_from_dict(MotionConfig, data, source=str(cfg_path))
         model = cls(cfg)
         state = load_file(str(directory / WEIGHTS_FILE))
