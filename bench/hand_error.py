@@ -25,26 +25,18 @@ import torch
 def load_model(path: Path, corpus):
     from safetensors.torch import load_file
 
-    from signgen.config import config_from_dict
-    from signgen.motion.config import MotionConfig
     from signgen.motion.model import MotionModel
-    from signgen.motion.train import MotionData
+    from signgen.motion.train import model_stats
 
     if not (path / "trainer_state.json").exists():
         return MotionModel.from_pretrained(path)
-    model_cfg = json.loads((path / "trainer_state.json").read_text())["run_config"]["model"]
-    model_cfg.setdefault("hand_relative", False)
-    model_cfg.setdefault("language_tokens", False)
-    model_cfg["denoiser"].setdefault("align_sigma", 0.0)
-    model_cfg["denoiser"].setdefault("aligned_input", False)
-    model = MotionModel(config_from_dict(MotionConfig, model_cfg, source=str(path)))
-    shadow = load_file(str(path / "ema.safetensors"))
+    run_config = json.loads((path / "trainer_state.json").read_text())["run_config"]
+    model = MotionModel(MotionModel.saved_config(run_config["model"], source=str(path)))
+    shadow = load_file(str(path / "ema.safetensors"))  # the EMA's shadow parameters, in parameter order
     with torch.no_grad():
         for i, p in enumerate(p for p in model.parameters() if p.requires_grad):
             p.copy_(shadow[str(i)])
-    train = MotionData(corpus, "train", model)
-    stats = train.representation_stats() if model.cfg.hand_relative else corpus.stats
-    return model.eval(), stats
+    return model.eval(), model_stats(corpus, model)
 
 
 def main() -> None:

@@ -138,7 +138,7 @@ def test_alignment_prior_walks_the_text_left_to_right(tiny_model):
     cond = model.encode_text(["abcdefgh", "ab"], [model.cfg.languages[0]] * 2)
     frame_mask = torch.zeros(2, 40, dtype=torch.bool)
     frame_mask[0, :40], frame_mask[1, :20] = True, True
-    bias = model.alignment_bias(frame_mask, cond["mask"]).view(2, model.cfg.denoiser.heads, 41, -1)[:, 0]
+    bias = model.alignment_bias(model.alignment_logits(frame_mask, cond["mask"]), cond["mask"]).view(2, model.cfg.denoiser.heads, 41, -1)[:, 0]
     assert (bias[:, 0] == 0).sum() == cond["mask"].sum()  # the condition token attends to every real token
     best = bias[0, 1:].argmax(-1)
     assert best[0] == 0 and best[-1] == 7 and (best.diff() >= 0).all()  # 8 letters over 40 frames, in order
@@ -146,7 +146,8 @@ def test_alignment_prior_walks_the_text_left_to_right(tiny_model):
     assert bias[1, 1:21, :2].argmax(-1).tolist() == [0] * 10 + [1] * 10
     # classifier-free guidance's dropped condition (one null token) stays attendable
     dropped = model.drop_condition(cond, torch.ones(2, dtype=torch.bool))
-    assert torch.isfinite(model.alignment_bias(frame_mask, dropped["mask"])[:, :, 0]).all()
+    bias = model.alignment_bias(model.alignment_logits(frame_mask, dropped["mask"]), dropped["mask"])
+    assert torch.isfinite(bias[:, :, 0]).all()
 
 
 def test_aligned_input_gives_each_frame_its_letter(tiny_model):

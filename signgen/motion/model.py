@@ -105,12 +105,9 @@ class MotionModel(nn.Module):
         logits = -((where[:, :, None] - centre[None, None]) ** 2) / (2 * sigma**2)
         return logits.masked_fill(~text_mask[:, None], float("-inf"))
 
-    def alignment_bias(self, frame_mask: torch.Tensor, text_mask: torch.Tensor) -> torch.Tensor | None:
-        """(B*heads, 1+T, L) additive cross-attention bias from `alignment_logits`; None when the prior is off."""
-        if self.cfg.denoiser.align_sigma <= 0:
-            return None
-        logits = self.alignment_logits(frame_mask, text_mask)
-        free = torch.zeros_like(logits[:, :1]).masked_fill(~text_mask[:, None], float("-inf"))  # the condition token attends freely
+    def alignment_bias(self, logits: torch.Tensor, text_mask: torch.Tensor) -> torch.Tensor:
+        """(B*heads, 1+T, L) additive cross-attention bias from `alignment_logits`; the condition token attends freely."""
+        free = torch.zeros_like(logits[:, :1]).masked_fill(~text_mask[:, None], float("-inf"))
         return torch.cat([free, logits], 1).repeat_interleave(self.cfg.denoiser.heads, 0)
 
     # -- denoiser -----------------------------------------------------------------------------------
@@ -122,17 +119,17 @@ class MotionModel(nn.Module):
         if frames > self.cfg.denoiser.max_frames:
             raise SigngenError(f"{frames} frames exceed this model's maximum of {self.cfg.denoiser.max_frames}")
         h = self.pose_in(x_t.reshape(b, frames, -1)) + self.frame_pos(torch.arange(frames, device=x_t.device))[None]
+        logits = self.alignment_logits(frame_mask, cond["mask"]) if self.cfg.denoiser.align_sigma > 0 else None
         if self.cfg.denoiser.aligned_input:  # each frame starts from the text tokens the prior aligns it with
-            weights = torch.softmax(self.alignment_logits(frame_mask, cond["mask"]), -1)  # (B, T, L)
-            h = h + self.aligned_in(weights.to(h.dtype) @ cond["tokens"])
+            h = h + self.aligned_in(torch.softmax(logits, -1).to(h.dtype) @ cond["tokens"])
         cond_token = self.time_embed(self.time_proj(t).to(h.dtype)) + self.language(cond["lang"])  # (B, D)
         h = torch.cat([cond_token[:, None], h], 1)  # the condition token sits in front of the frames
         keep = torch.cat([torch.ones(b, 1, dtype=torch.bool, device=h.device), frame_mask], 1)
-        bias = self.alignment_bias(frame_mask, cond["mask"])
-        if bias is None:
+        if logits is None:
             h = self.blocks(h, cond["tokens"], tgt_key_padding_mask=~keep, memory_key_padding_mask=~cond["mask"])
         else:  # the bias already holds -inf on padded text tokens
-            h = self.blocks(h, cond["tokens"], tgt_key_padding_mask=~keep, memory_mask=bias.to(h.dtype))
+            bias = self.alignment_bias(logits, cond["mask"]).to(h.dtype)
+            h = self.blocks(h, cond["tokens"], tgt_key_padding_mask=~keep, memory_mask=bias)
         h = self.norm(h[:, 1:])
         x0 = self.pose_out(h).reshape(b, frames, -1, 3)
         return x0, self.visibility_out(h)
@@ -152,6 +149,17 @@ class MotionModel(nn.Module):
         # a frozen pretrained text encoder is referenced by config (kind/path), not copied into the checkpoint
         return key.startswith("text_encoder.model.") and self.cfg.text.kind != "char" and self.cfg.text.freeze
 
+    @staticmethod
+    def saved_config(data: dict, source: str) -> MotionConfig:
+        """A stored model config (config.json, or a checkpoint's run config) -> MotionConfig. Configs written
+        before an option existed were trained without it, so missing options are read as off."""
+        data = {**data, "denoiser": dict(data.get("denoiser", {}))}
+        data.setdefault("hand_relative", False)
+        data.setdefault("language_tokens", False)
+        data["denoiser"].setdefault("align_sigma", 0.0)
+        data["denoiser"].setdefault("aligned_input", False)
+        return config_from_dict(MotionConfig, data, source=source)
+
     @classmethod
     def from_pretrained(cls, directory: str | Path, device: str = "cpu") -> tuple["MotionModel", NormStats]:
         from safetensors.torch import load_file
@@ -163,12 +171,7 @@ class MotionModel(nn.Module):
         data = json.loads(cfg_path.read_text())
         if data.pop("model_type", None) != "signgen-motion":
             raise SigngenError(f"{directory}: config.json is not a signgen motion model")
-        # checkpoints written before these options existed were trained without them
-        data.setdefault("hand_relative", False)
-        data.setdefault("language_tokens", False)
-        data.setdefault("denoiser", {}).setdefault("align_sigma", 0.0)
-        data["denoiser"].setdefault("aligned_input", False)
-        cfg = config_from_dict(MotionConfig, data, source=str(cfg_path))
+        cfg = cls.saved_config(data, source=str(cfg_path))
         model = cls(cfg)
         state = load_file(str(directory / WEIGHTS_FILE))
         try:

@@ -69,6 +69,14 @@ class MotionData:
                 "texts": [r[0] for r in rows], "langs": [r[1] for r in rows]}
 
 
+def model_stats(corpus: Corpus, model: MotionModel, train: MotionData | None = None) -> NormStats:
+    """Normalization statistics in the model's representation, from the train split. The corpus's statistics
+    are for canonical poses; a hand-relative model needs its own."""
+    if not model.cfg.hand_relative:
+        return corpus.stats
+    return (train or MotionData(corpus, "train", model)).representation_stats()
+
+
 class MotionLoss(torch.nn.Module):
     """Wraps the model so one forward computes the training loss (what Accelerate/DDP wrap)."""
 
@@ -110,8 +118,7 @@ def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | 
     model = MotionModel(mcfg)
     train = MotionData(corpus, "train", model)
     val = MotionData(corpus, "val", model)
-    # the corpus's statistics are for canonical poses; a hand-relative model needs its own
-    stats = train.representation_stats() if mcfg.hand_relative else corpus.stats
+    stats = model_stats(corpus, model, train)
     train.stats = val.stats = stats
     reader = None
     if cfg.backtranslator:
