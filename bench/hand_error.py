@@ -73,14 +73,16 @@ def main() -> None:
     print(f"  static per-sequence oracle:       {error(static.expand_as(x0)):.3f}")
     cond = model.encode_text(batch["texts"], batch["langs"])
     uncond = model.drop_condition(cond, torch.ones(len(x0), dtype=torch.bool))
+    # letter_durations models see the corpus's letter timing, as in training (None: the even prior)
+    positions = model.corpus_positions(batch["durations"], cond["mask"], fm)[0] if model.cfg.letter_durations else None
     scheduler = make_scheduler(model.cfg.diffusion)
     generator = torch.Generator().manual_seed(args.seed)
     for t in [int(v) for v in args.timesteps.split(",")]:
         steps = torch.full((len(x0),), t)
         x_t = scheduler.add_noise(x0, torch.randn(x0.shape, generator=generator), steps) * fm[..., None, None]
         with torch.no_grad():
-            c = error(model(x_t, steps, cond, fm)[0])
-            u = error(model(x_t, steps, uncond, fm)[0])
+            c = error(model(x_t, steps, cond, fm, positions)[0])
+            u = error(model(x_t, steps, uncond, fm, positions)[0])
         print(f"  t={t}: hand error conditional {c:.3f}, unconditional {u:.3f}")
 
 

@@ -22,7 +22,7 @@ from typing import Optional
 
 import numpy as np
 
-from signgen.corpus import Corpus, Sample, finalize
+from signgen.corpus import Corpus, Sample, finalize, format_durations
 from signgen.errors import SigngenError
 from signgen.pose.augment import AugmentConfig, random_augment
 from signgen.pose.io import read_progress_log, write_pose
@@ -168,18 +168,89 @@ def _sample_id(task: dict, copy: int = 0) -> str:
 
 def compose(text: str, spoken: str, signed: str):
     """Fingerspell `text` with spoken-to-signed (letters -> words -> phrase); returns its reduced Holistic Pose."""
+    return compose_timed(text, spoken, signed)[0]
+
+
+def compose_timed(text: str, spoken: str, signed: str):
+    """`compose`, plus the frames each character of `text` takes in the result (None if they can't be told).
+
+    spoken-to-signed cuts each letter clip at its best connection point and joins the pieces with a few
+    interpolated frames; it records neither, so the join is watched (`_watch_joins`). A letter's frames
+    are its cut clip plus half of each join; a multi-character lexicon entry (Spanish "ll") shares its frames
+    between its characters; in a phrase, each word's letters are scaled to the word's trimmed length and the
+    space gets the join between words."""
     from spoken_to_signed.gloss_to_pose import concatenate_poses
 
     words = text.split()
-    with contextlib.redirect_stdout(io.StringIO()):  # spoken-to-signed prints progress for every word
-        poses = [_lookup().lookup(w, w, spoken, signed).pose for w in words]
+    with contextlib.redirect_stdout(io.StringIO()), _watch_joins() as joins:  # spoken-to-signed prints progress
+        poses, pieces = [], []
+        for w in words:
+            poses.append(_lookup().lookup(w, w, spoken, signed).pose)
+            # a one-sign word is not concatenated: its piece is the whole pose
+            pieces.append(joins.pop() if joins else ([len(poses[-1].body.data)], 0))
         # Words are already trimmed and capped per letter; don't squeeze whole words into 0.8 s again.
-        return poses[0] if len(poses) == 1 else concatenate_poses(poses, max_sign_seconds=None)
+        pose = poses[0] if len(poses) == 1 else concatenate_poses(poses, max_sign_seconds=None)
+    try:
+        per_word = [_spread(lengths, pad, [len(k) for k in _letter_keys(w, spoken, signed)]) for w, (lengths, pad) in zip(words, pieces)]
+        durations = list(per_word[0])
+        if len(words) > 1:  # each word's letters scaled to its trimmed piece; the space gets the join
+            lengths, pad = joins[0]
+            durations = []
+            for d, n in zip(per_word, lengths):
+                durations += [v * n / sum(d) for v in d] + [pad]
+            durations.pop()
+    except (ValueError, IndexError):
+        return pose, None
+    if len(durations) != len(" ".join(words)) or abs(sum(durations) - len(pose.body.data)) > 0.5:
+        return pose, None
+    return pose, durations
+
+
+@contextlib.contextmanager
+def _watch_joins():
+    """Record (frames of each cut piece, frames of each join) of every spoken-to-signed concatenation inside."""
+    from spoken_to_signed.gloss_to_pose import smoothing
+
+    joins, original = [], smoothing.concatenate_poses
+
+    def watched(poses, padding, *args, **kwargs):
+        joins.append(([len(p.body.data) for p in poses], len(padding.data)))
+        return original(poses, padding, *args, **kwargs)
+
+    smoothing.concatenate_poses = watched
+    try:
+        yield joins
+    finally:
+        smoothing.concatenate_poses = original
+
+
+def _letter_keys(word: str, spoken: str, signed: str) -> list[str]:
+    """The lexicon entries a word is spelled with, in order; longest entry first, as the lexicon looks them up."""
+    if not word:
+        return []
+    for key in _lookup().alphabets[spoken][signed]:
+        if key in word:
+            i = word.index(key)
+            return _letter_keys(word[:i], spoken, signed) + [key] + _letter_keys(word[i + len(key):], spoken, signed)
+    raise ValueError(f"{word!r} has no lexicon entry")
+
+
+def _spread(lengths: list[int], pad: int, key_chars: list[int]) -> list[float]:
+    """Frames per character of one word: each piece plus half of the joins beside it, shared by the key's characters."""
+    if len(lengths) != len(key_chars):
+        raise ValueError("pieces and lexicon entries differ")
+    out = []
+    for i, (n, chars) in enumerate(zip(lengths, key_chars)):
+        frames = n + pad / 2 * ((i > 0) + (i < len(lengths) - 1))
+        out += [frames / chars] * chars
+    return out
 
 
 def _build_task(task: dict, root: str, cfg: StarterConfig) -> list[dict]:
     spoken, signed = task["pair"].split("-")
-    x, mask = pose_to_array(to_canonical(compose(task["text"], spoken, signed)))
+    pose, durations = compose_timed(task["text"], spoken, signed)
+    raw_frames = len(pose.body.data)
+    x, mask = pose_to_array(to_canonical(pose))
     copies = [(x, mask)]
     if task["split"] == "train" and cfg.augment_copies > 0:
         rng = np.random.default_rng(int(hashlib.sha1(f"{cfg.seed}:{_sample_id(task)}".encode()).hexdigest()[:8], 16))
@@ -190,7 +261,8 @@ def _build_task(task: dict, root: str, cfg: StarterConfig) -> list[dict]:
         rel = f"poses/{sid}.pose"
         write_pose(array_to_pose(xa, ma), Path(root) / rel)
         source = "spoken-to-signed-fingerspelling" + ("" if k == 0 else f"+augment{k}")
-        rows.append(asdict(Sample(sid, task["split"], task["text"], spoken, signed, rel, int(len(xa)), 25.0, source)))
+        timing = "" if durations is None else format_durations(np.asarray(durations) * len(xa) / raw_frames)  # resampled
+        rows.append(asdict(Sample(sid, task["split"], task["text"], spoken, signed, rel, int(len(xa)), 25.0, source, timing)))
     return rows
 
 

@@ -1,7 +1,7 @@
 """The corpus layout every training stage reads.
 
     <corpus>/
-      manifest.csv        one row per sample (MANIFEST_COLUMNS)
+      manifest.csv        one row per sample (MANIFEST_COLUMNS; `durations` may be absent or empty)
       poses/<id>.pose     canonical poses (178 points, 3D, 25 fps, normalized)
       stats.safetensors   per-joint mean/std over the train split
       corpus.json         how it was built (builder, config, counts)
@@ -40,9 +40,21 @@ class Sample:
     frames: int
     fps: float
     source: str
+    # Frames spent on each character of the (whitespace-normalized) text, space-separated, when the builder
+    # knows the letter timing (the starter corpus does; extracted video does not). Optional.
+    durations: str = ""
+
+    def char_durations(self) -> np.ndarray | None:
+        """(len(text),) frames per character, or None when the corpus has no letter timing for this sample."""
+        return np.array([float(v) for v in self.durations.split()], np.float32) if self.durations.strip() else None
 
 
 MANIFEST_COLUMNS = [f.name for f in fields(Sample)]
+OPTIONAL_COLUMNS = {"durations"}
+
+
+def format_durations(durations) -> str:
+    return " ".join(f"{float(v):.2f}".rstrip("0").rstrip(".") for v in durations)
 
 
 def write_manifest(root: str | Path, samples: list[Sample]) -> None:
@@ -60,17 +72,25 @@ def read_manifest(path: str | Path) -> list[Sample]:
         raise SigngenError(f"{path}: no manifest; build a corpus first (e.g. `signgen data starter -o DIR`)")
     with open(path, encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f)
-        missing = set(MANIFEST_COLUMNS) - set(reader.fieldnames or [])
+        missing = set(MANIFEST_COLUMNS) - OPTIONAL_COLUMNS - set(reader.fieldnames or [])
         if missing:
             raise SigngenError(f"{path}: manifest lacks columns {sorted(missing)}")
         samples = []
         for line, row in enumerate(reader, start=2):
             try:
-                samples.append(Sample(**{k: row[k] for k in MANIFEST_COLUMNS}))
+                samples.append(Sample(**{k: row[k] or "" for k in MANIFEST_COLUMNS if k in row}))
                 samples[-1].frames = int(row["frames"])
                 samples[-1].fps = float(row["fps"])
+                durations = samples[-1].char_durations()
             except (TypeError, ValueError):
-                raise SigngenError(f"{path}:{line}: bad manifest row (frames/fps must be numbers); fix or rebuild it") from None
+                raise SigngenError(f"{path}:{line}: bad manifest row (frames/fps/durations must be numbers); fix or rebuild it") from None
+            if durations is not None:
+                text = " ".join(samples[-1].text.split())
+                if len(durations) != len(text) or abs(durations.sum() - samples[-1].frames) > 1 or (durations < 0).any():
+                    raise SigngenError(
+                        f"{path}:{line}: durations need one non-negative value per character of {text!r} ({len(text)}), "
+                        f"summing to frames ({samples[-1].frames}); fix the row or leave durations empty"
+                    )
     return samples
 
 

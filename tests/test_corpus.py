@@ -81,3 +81,40 @@ def test_bad_inputs(tmp_path):
         build(small_config(pairs=["en-ase"], words_per_language=4, phrases_per_language=0), tmp_path / "c", progress=False)
     with pytest.raises(SigngenError, match="no 'dev' split"):
         Corpus(tmp_path / "c").split("dev")
+
+
+def test_starter_samples_carry_letter_timing(small_corpus):
+    for s in small_corpus.samples:
+        d = s.char_durations()
+        assert d is not None and len(d) == len(s.text) and abs(d.sum() - s.frames) <= 1, s.text
+        assert (d > 0).all()
+
+
+def test_letter_timing_follows_the_lexicon():
+    from data_prep.starter import compose_timed
+
+    pose, d = compose_timed("llama", "es", "ssp")  # Spanish "ll" is one lexicon sign: its two letters share it
+    assert len(d) == 5 and d[0] == d[1] and abs(sum(d) - len(pose.body.data)) < 1e-6
+    pose, d = compose_timed("the world", "en", "ase")
+    assert len(d) == 9 and abs(sum(d) - len(pose.body.data)) < 1e-6 and d[3] < 3  # the space is the short join
+
+
+def test_manifest_durations_are_optional_and_checked(small_corpus, tmp_path):
+    import shutil
+
+    root = tmp_path / "c"
+    shutil.copytree(small_corpus.root, root)
+    rows = list(csv.DictReader(open(root / "manifest.csv", encoding="utf-8")))
+    cols = [c for c in MANIFEST_COLUMNS if c != "durations"]
+    with open(root / "manifest.csv", "w", encoding="utf-8", newline="") as f:  # a corpus from before the column
+        w = csv.DictWriter(f, cols, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    assert all(s.char_durations() is None for s in Corpus(root).samples)
+    rows[0]["durations"] = "1 2"
+    with open(root / "manifest.csv", "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, MANIFEST_COLUMNS)
+        w.writeheader()
+        w.writerows(rows)
+    with pytest.raises(SigngenError, match=r"manifest.csv:2: durations need one non-negative value per character"):
+        Corpus(root)

@@ -176,11 +176,67 @@ def test_checkpoint_from_before_hand_relative_and_alignment_loads_as_trained(tin
     shutil.copytree(tiny_model / "model", old)
     cfg = json.loads((old / "config.json").read_text())
     del cfg["hand_relative"], cfg["language_tokens"], cfg["denoiser"]["align_sigma"], cfg["denoiser"]["aligned_input"]
+    del cfg["letter_durations"]
     (old / "config.json").write_text(json.dumps(cfg))
     from safetensors.torch import load_file, save_file
 
     weights = load_file(str(old / "model.safetensors"))
-    save_file({k: v for k, v in weights.items() if not k.startswith("aligned_in.")}, str(old / "model.safetensors"))
+    save_file({k: v for k, v in weights.items() if not k.startswith(("aligned_in.", "token_duration."))}, str(old / "model.safetensors"))
     model, _ = MotionModel.from_pretrained(old)
     assert model.cfg.hand_relative is False and model.cfg.language_tokens is False and model.cfg.denoiser.align_sigma == 0.0
-    assert model.cfg.denoiser.aligned_input is False
+    assert model.cfg.denoiser.aligned_input is False and model.cfg.letter_durations is False
+
+
+def test_letter_durations_place_the_alignment_prior(tiny_model):
+    model, _ = MotionModel.from_pretrained(tiny_model / "model")
+    assert model.cfg.letter_durations  # the starter corpus has letter timing
+    cond = model.encode_text(["abcd"], [model.cfg.languages[0]])
+    frame_mask = torch.ones(1, 40, dtype=torch.bool)
+    even = model.token_positions(torch.ones(1, 4), cond["mask"], frame_mask)
+    assert torch.allclose(model.alignment_logits(frame_mask, cond["mask"], even), model.alignment_logits(frame_mask, cond["mask"]))
+    slow_a = model.token_positions(torch.tensor([[7.0, 1, 1, 1]]), cond["mask"], frame_mask)  # 'a' takes 70% of the frames
+    best = model.alignment_logits(frame_mask, cond["mask"], slow_a)[0].argmax(-1)
+    assert best[:28].eq(0).all() and best[28:].tolist() == sorted(best[28:].tolist()) and best[-1] == 3
+    # sampling: the predicted letter frames give the length, and --frames keeps each letter's share
+    total, per_token = model.predict_frames(cond)
+    assert per_token.shape == (1, 4) and torch.allclose(total, per_token.sum(1))
+    word = model.cfg.text.alphabet.replace(" ", "")[:5]
+    x, _, fm = sample(model, [word], [model.cfg.languages[0]], frames=[60], steps=2)
+    assert fm.sum() == 60
+
+
+def test_training_learns_letter_durations_and_falls_back_without_timing(small_corpus, tmp_path):
+    import csv
+    import shutil
+
+    cfg = load_config(MotionTrainConfig, "tiny", group="motion")
+    train_motion(small_corpus.root, cfg, tmp_path / "timed", progress=False)
+    logs = [json.loads(line) for line in (tmp_path / "timed" / "history.jsonl").read_text().splitlines()]
+    assert all(h["letter_duration"] > 0 for h in logs if "loss" in h)
+
+    untimed = tmp_path / "untimed-corpus"  # a corpus without the durations column (extracted video, say)
+    shutil.copytree(small_corpus.root, untimed)
+    rows = list(csv.DictReader(open(untimed / "manifest.csv", encoding="utf-8")))
+    for r in rows:
+        r["durations"] = ""
+    with open(untimed / "manifest.csv", "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    cfg = load_config(MotionTrainConfig, "tiny", group="motion")
+    plain = train_motion(untimed, cfg, tmp_path / "untimed", progress=False)
+    assert MotionModel.from_pretrained(plain)[0].cfg.letter_durations is False
+    # a word-piece encoder has no letters to time: the L preset's MiniLM trains with the even prior
+    cfg = load_config(MotionTrainConfig, "tiny", group="motion", overrides=["model.text.kind=minilm", "train.steps=2", "train.val_every=2"])
+    assert MotionModel.from_pretrained(train_motion(small_corpus.root, cfg, tmp_path / "minilm", progress=False))[0].cfg.letter_durations is False
+
+
+def test_fine_tuning_starts_from_a_trained_model(tiny_model, small_corpus, tmp_path, capsys):
+    source, _ = MotionModel.from_pretrained(tiny_model / "model")
+    cfg = load_config(MotionTrainConfig, "tiny", group="motion", overrides=[f"init_from={tiny_model / 'model'}", "train.steps=1", "train.lr=1e-12"])
+    tuned, _ = MotionModel.from_pretrained(train_motion(small_corpus.root, cfg, tmp_path / "ft", progress=False))
+    for (k, a), b in zip(source.state_dict().items(), tuned.state_dict().values()):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4, msg=k)  # one step at lr 1e-12 keeps the weights
+    cfg = load_config(MotionTrainConfig, "tiny", group="motion", overrides=[f"init_from={tiny_model / 'model'}", "model.denoiser.dim=48"])
+    with pytest.raises(SigngenError, match=r"init_from=.*tensors .* do not fit this config"):
+        train_motion(small_corpus.root, cfg, tmp_path / "bad", progress=False)

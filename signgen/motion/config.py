@@ -55,3 +55,8 @@ class MotionConfig:
     # jointly: the same letter has a different handshape in each manual alphabet
     language_tokens: bool = True
     hand_relative: bool = True  # model hand joints as offsets from their wrist (see pose.tensors.hands_to_wrist)
+    # Predict the frames of every text token and place the alignment prior by them (a FastSpeech-style
+    # duration model), instead of spreading the tokens evenly over the sequence. Trained on the corpus's
+    # per-character `durations` (the starter corpus has them); a corpus without them turns this off.
+    # Needs a character encoder and denoiser.align_sigma > 0.
+    letter_durations: bool = True

@@ -38,7 +38,8 @@ def masked_mean(values: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
 def training_loss(
     model: MotionModel, scheduler, batch: dict, loss_cfg: LossConfig, diffusion_cfg: DiffusionConfig, generator: torch.Generator | None = None
 ) -> tuple[torch.Tensor, dict]:
-    """One denoising step's loss. batch: x0 (B,T,J,3) normalized, joint_mask (B,T,J), frame_mask (B,T), texts, langs."""
+    """One denoising step's loss. batch: x0 (B,T,J,3) normalized, joint_mask (B,T,J), frame_mask (B,T), texts, langs;
+    for letter_durations models also durations (B, L) frames per text token, 0 where the corpus has no timing."""
     x0, joint_mask, frame_mask = batch["x0"], batch["joint_mask"], batch["frame_mask"]
     b, device = x0.shape[0], x0.device
     t = torch.randint(0, scheduler.config.num_train_timesteps, (b,), device=device, generator=generator)
@@ -47,8 +48,13 @@ def training_loss(
 
     cond = model.encode_text(batch["texts"], batch["langs"])
     log_frames = model.predict_log_frames(cond)  # duration from the full condition, never dropped
+    positions, token_dur = None, torch.zeros((), device=device)
+    if model.cfg.letter_durations:
+        positions, target, timed = model.corpus_positions(batch["durations"], cond["mask"], frame_mask)
+        token_err = (model.predict_token_frames(cond) - torch.log(target.clamp(min=0.5))).abs()
+        token_dur = masked_mean(token_err, timed.float())
     drop = torch.rand(b, device=device, generator=generator) < diffusion_cfg.cond_drop
-    x0_hat, vis_logits = model(x_t, t, model.drop_condition(cond, drop), frame_mask)
+    x0_hat, vis_logits = model(x_t, t, model.drop_condition(cond, drop), frame_mask, positions)
 
     w_joint = hand_weights(x0.shape[2], loss_cfg.hands).to(device)  # (J,)
     valid = (joint_mask & frame_mask[..., None]).float() * w_joint  # (B,T,J)
@@ -58,8 +64,11 @@ def training_loss(
     frame_w = frame_mask[..., None].float().expand_as(vis_logits)
     vis = masked_mean(F.binary_cross_entropy_with_logits(vis_logits, joint_mask.float(), reduction="none"), frame_w)
     dur = (log_frames - torch.log(frame_mask.sum(1).float())).abs().mean()
-    loss = loss_cfg.recon * recon + loss_cfg.velocity * vel + loss_cfg.visibility * vis + loss_cfg.duration * dur
-    return loss, {"loss": loss.item(), "recon": recon.item(), "velocity": vel.item(), "visibility": vis.item(), "duration": dur.item()}
+    loss = loss_cfg.recon * recon + loss_cfg.velocity * vel + loss_cfg.visibility * vis + loss_cfg.duration * (dur + token_dur)
+    logs = {"loss": loss.item(), "recon": recon.item(), "velocity": vel.item(), "visibility": vis.item(), "duration": dur.item()}
+    if model.cfg.letter_durations:
+        logs["letter_duration"] = token_dur.item()
+    return loss, logs
 
 
 @torch.no_grad()
@@ -83,13 +92,18 @@ def sample(
     b = len(texts)
     model.text_encoder.check(texts)
     cond = model.encode_text(texts, langs)
+    total, per_token = model.predict_frames(cond)
     if frames is None:
-        frames = torch.exp(model.predict_log_frames(cond)).round().clamp(8, model.cfg.denoiser.max_frames).long().tolist()
+        frames = total.round().clamp(8, model.cfg.denoiser.max_frames).long().tolist()
     length = max(frames)
     frame_mask = torch.arange(length, device=device)[None] < torch.tensor(frames, device=device)[:, None]
+    # letters keep their predicted shares of the sequence, also when --frames stretches or squeezes it
+    positions = None if per_token is None else model.token_positions(per_token, cond["mask"], frame_mask)
     uncond = model.drop_condition(cond, torch.ones(b, dtype=torch.bool, device=device))
     both = {k: torch.cat([cond[k], uncond[k]]) for k in cond} if guidance != 1.0 else cond
     mask2 = torch.cat([frame_mask, frame_mask]) if guidance != 1.0 else frame_mask
+    if positions is not None and guidance != 1.0:
+        positions = torch.cat([positions, positions])
 
     generator = torch.Generator(device="cpu").manual_seed(seed)
     x = torch.randn((b, length, model.cfg.joints, 3), generator=generator).to(device) * scheduler.init_noise_sigma
@@ -98,12 +112,12 @@ def sample(
     for t in scheduler.timesteps:
         x_in = scheduler.scale_model_input(x, t) * frame_mask[..., None, None]
         if guidance != 1.0:
-            x0_both, vis_both = model(torch.cat([x_in, x_in]), t.expand(2 * b), both, mask2)
+            x0_both, vis_both = model(torch.cat([x_in, x_in]), t.expand(2 * b), both, mask2, positions)
             x0_c, x0_u = x0_both.chunk(2)
             x0 = x0_u + guidance * (x0_c - x0_u)
             vis = vis_both[:b]
         else:
-            x0, vis = model(x_in, t.expand(b), both, mask2)
+            x0, vis = model(x_in, t.expand(b), both, mask2, positions)
         extra = {"generator": generator} if sampler == "ddpm" else {}
         x = scheduler.step(x0, t, x, **extra).prev_sample
     return x * frame_mask[..., None, None], torch.sigmoid(vis), frame_mask

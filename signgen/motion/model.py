@@ -50,6 +50,10 @@ class MotionModel(nn.Module):
         self.pose_out = nn.Linear(d, j * 3)
         self.visibility_out = nn.Linear(d, j)
         self.duration = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, 1))
+        if cfg.letter_durations:
+            if cfg.text.kind != "char" or cfg.denoiser.align_sigma <= 0:
+                raise SigngenError("letter_durations needs text.kind=char and denoiser.align_sigma > 0 (or set letter_durations=false)")
+            self.token_duration = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, 1))
         # start as "predict the mean pose": zero the output layer
         nn.init.zeros_(self.pose_out.weight)
         nn.init.zeros_(self.pose_out.bias)
@@ -85,6 +89,39 @@ class MotionModel(nn.Module):
         pooled = (cond["tokens"] * m).sum(1) / m.sum(1).clamp(min=1) + self.language(cond["lang"])
         return self.duration(pooled).squeeze(-1)
 
+    def predict_token_frames(self, cond: dict) -> torch.Tensor:
+        """(B, L) predicted log frames of every text token (letter_durations models)."""
+        return self.token_duration(cond["tokens"]).squeeze(-1)
+
+    def predict_frames(self, cond: dict) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Predicted frames per sequence (B,) and, for letter_durations models, per token (B, L; 0 on padding)."""
+        if not self.cfg.letter_durations:
+            return torch.exp(self.predict_log_frames(cond)), None
+        per_token = torch.exp(self.predict_token_frames(cond)) * cond["mask"]
+        return per_token.sum(1), per_token
+
+    @staticmethod
+    def token_positions(durations: torch.Tensor, text_mask: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
+        """(B, T) where each frame sits along the text, in tokens: token i spans positions i..i+1 over its
+        share of the frames. durations (B, L) are relative; they are scaled to each sequence's frame count."""
+        d = durations.float().clamp(min=1e-3) * text_mask
+        ends = torch.cumsum(d, 1)
+        scale = frame_mask.sum(1, keepdim=True).float() / ends[:, -1:].clamp(min=1e-6)
+        ends, d = ends * scale, d * scale
+        centre = (torch.arange(frame_mask.shape[1], device=d.device, dtype=d.dtype) + 0.5).expand(len(d), -1).contiguous()
+        token = torch.searchsorted(ends, centre, right=True).clamp(max=d.shape[1] - 1)
+        start = ends.gather(1, token) - d.gather(1, token)
+        return token + ((centre - start) / d.gather(1, token).clamp(min=1e-6)).clamp(0, 1)
+
+    def corpus_positions(self, durations: torch.Tensor, text_mask: torch.Tensor, frame_mask: torch.Tensor):
+        """Alignment positions from a batch's corpus letter timing (B, L' frames per character, 0 where unknown),
+        as training sees them; a sample without timing gets even positions. Returns (positions, timing (B, L), timed mask)."""
+        length = text_mask.shape[1]
+        timing = torch.nn.functional.pad(durations, (0, max(0, length - durations.shape[1])))[:, :length]
+        timed = (timing > 0) & text_mask
+        even = ~timed.any(1, keepdim=True)
+        return self.token_positions(torch.where(even, text_mask.float(), timing), text_mask, frame_mask), timing, timed
+
     # -- pose representation ------------------------------------------------------------------------
     def pose_to_model(self, x, mask):
         """Canonical (T, J, 3) + mask -> the representation this model is trained in (before normalization)."""
@@ -95,12 +132,16 @@ class MotionModel(nn.Module):
         x = stats.denormalize(z)
         return hands_from_wrist(x) if self.cfg.hand_relative else x
 
-    def alignment_logits(self, frame_mask: torch.Tensor, text_mask: torch.Tensor) -> torch.Tensor:
-        """(B, T, L) log-prior that frame t of T reads text token ~ t/T * L (Gaussian, sigma in tokens); -inf on padding."""
+    def alignment_logits(self, frame_mask: torch.Tensor, text_mask: torch.Tensor, positions: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, T, L) log-prior that frame t reads the text token at `positions` (B, T; from `token_positions`),
+        or at t/T * L when not given (Gaussian, sigma in tokens); -inf on padding."""
         sigma = self.cfg.denoiser.align_sigma
-        n_frames = frame_mask.sum(1, keepdim=True).clamp(min=1).float()  # (B, 1)
-        n_tokens = text_mask.sum(1, keepdim=True).clamp(min=1).float()
-        where = (torch.arange(frame_mask.shape[1], device=frame_mask.device)[None] + 0.5) / n_frames * n_tokens  # (B, T)
+        if positions is None:
+            n_frames = frame_mask.sum(1, keepdim=True).clamp(min=1).float()  # (B, 1)
+            n_tokens = text_mask.sum(1, keepdim=True).clamp(min=1).float()
+            where = (torch.arange(frame_mask.shape[1], device=frame_mask.device)[None] + 0.5) / n_frames * n_tokens  # (B, T)
+        else:
+            where = positions
         centre = torch.arange(text_mask.shape[1], device=frame_mask.device) + 0.5  # (L,)
         logits = -((where[:, :, None] - centre[None, None]) ** 2) / (2 * sigma**2)
         return logits.masked_fill(~text_mask[:, None], float("-inf"))
@@ -111,15 +152,18 @@ class MotionModel(nn.Module):
         return torch.cat([free, logits], 1).repeat_interleave(self.cfg.denoiser.heads, 0)
 
     # -- denoiser -----------------------------------------------------------------------------------
-    def forward(self, x_t: torch.Tensor, t: torch.Tensor, cond: dict, frame_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """x_t: (B, T, J, 3) noisy normalized poses; t: (B,); frame_mask: (B, T) True on real frames.
+    def forward(
+        self, x_t: torch.Tensor, t: torch.Tensor, cond: dict, frame_mask: torch.Tensor, positions: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """x_t: (B, T, J, 3) noisy normalized poses; t: (B,); frame_mask: (B, T) True on real frames;
+        positions: (B, T) frame->text positions for the alignment prior (`token_positions`), default even.
 
         Returns x̂0 (B, T, J, 3) and visibility logits (B, T, J)."""
         b, frames = x_t.shape[:2]
         if frames > self.cfg.denoiser.max_frames:
             raise SigngenError(f"{frames} frames exceed this model's maximum of {self.cfg.denoiser.max_frames}")
         h = self.pose_in(x_t.reshape(b, frames, -1)) + self.frame_pos(torch.arange(frames, device=x_t.device))[None]
-        logits = self.alignment_logits(frame_mask, cond["mask"]) if self.cfg.denoiser.align_sigma > 0 else None
+        logits = self.alignment_logits(frame_mask, cond["mask"], positions) if self.cfg.denoiser.align_sigma > 0 else None
         if self.cfg.denoiser.aligned_input:  # each frame starts from the text tokens the prior aligns it with
             h = h + self.aligned_in(torch.softmax(logits, -1).to(h.dtype) @ cond["tokens"])
         cond_token = self.time_embed(self.time_proj(t).to(h.dtype)) + self.language(cond["lang"])  # (B, D)
@@ -156,6 +200,7 @@ class MotionModel(nn.Module):
         data = {**data, "denoiser": dict(data.get("denoiser", {}))}
         data.setdefault("hand_relative", False)
         data.setdefault("language_tokens", False)
+        data.setdefault("letter_durations", False)
         data["denoiser"].setdefault("align_sigma", 0.0)
         data["denoiser"].setdefault("aligned_input", False)
         return config_from_dict(MotionConfig, data, source=source)

@@ -28,6 +28,9 @@ class MotionTrainConfig:
     val_samples: int = 4  # validation texts sampled into the contact sheet
     backtranslator: str = ""  # a back-translator directory: validation also reports back-translation CER
     val_backtranslate: int = 48  # validation texts generated and back-translated for that CER
+    # start from a trained motion model's weights (a model directory): fine-tuning. Its sizes, languages and
+    # alphabet must match what this config and corpus build; modules it lacks (a newer option) start fresh.
+    init_from: str = ""
 
 
 class MotionData:
@@ -38,26 +41,33 @@ class MotionData:
         self.to_model = model.pose_to_model
         self.max_frames = model.cfg.denoiser.max_frames
         self.stats: NormStats | None = None  # set by train_motion (from the train split)
-        self.items = []
+        self.items, self.durations = [], []
         for s in corpus.split(split):
             x, mask = corpus.load(s)
             if len(x) > self.max_frames:
                 raise SigngenError(f"{corpus.root}: sample {s.id} has {len(x)} frames; raise model.denoiser.max_frames above that")
             self.items.append((s.text, s.signed_language, x, mask))
+            self.durations.append(s.char_durations())
 
     def representation_stats(self) -> NormStats:
         return NormStats.from_arrays(self.to_model(x, m) for _, _, x, m in self.items)
 
     def batch(self, indices, rng: np.random.Generator | None, aug: AugmentConfig, aug_prob: float) -> dict:
-        rows = []
+        rows, timing = [], []
         for i in indices:
             text, lang, x, mask = self.items[i]
+            recorded = len(x)
             if rng is not None and rng.random() < aug_prob:
                 xa, ma = random_augment(x, mask, aug, rng)
                 if len(xa) <= self.max_frames:  # a slowed-down long phrase may not fit; keep it as recorded
                     x, mask = xa, ma
             x, mask = self.to_model(x, mask)
             rows.append((text, lang, self.stats.normalize(x, mask), mask))
+            d = self.durations[i]
+            timing.append(np.zeros(0, np.float32) if d is None else d * len(x) / recorded)  # a speed change scales every letter
+        durations = np.zeros((len(rows), max(1, max(len(d) for d in timing))), np.float32)
+        for k, d in enumerate(timing):
+            durations[k, : len(d)] = d
         length = max(len(r[2]) for r in rows)
         b, j = len(rows), rows[0][2].shape[1]
         x0 = np.zeros((b, length, j, 3), np.float32)
@@ -66,7 +76,7 @@ class MotionData:
         for k, (_, _, x, m) in enumerate(rows):
             x0[k, : len(x)], jm[k, : len(x)], fm[k, : len(x)] = x, m, True
         return {"x0": torch.from_numpy(x0), "joint_mask": torch.from_numpy(jm), "frame_mask": torch.from_numpy(fm),
-                "texts": [r[0] for r in rows], "langs": [r[1] for r in rows]}
+                "texts": [r[0] for r in rows], "langs": [r[1] for r in rows], "durations": torch.from_numpy(durations)}
 
 
 def model_stats(corpus: Corpus, model: MotionModel, train: MotionData | None = None) -> NormStats:
@@ -87,6 +97,27 @@ class MotionLoss(torch.nn.Module):
 
     def forward(self, batch: dict):
         return training_loss(self.model, self.scheduler, batch, self.model.cfg.loss, self.model.cfg.diffusion)
+
+
+def init_weights(model: MotionModel, directory: str | Path) -> None:
+    """Load a trained motion model's weights into `model` (fine-tuning). Modules the source lacks keep their
+    fresh initialization; anything else that differs is an error."""
+    from safetensors.torch import load_file
+
+    path = Path(directory) / "model.safetensors"
+    if not path.exists():
+        raise SigngenError(f"init_from={directory}: not a motion model directory (no model.safetensors)")
+    own = model.state_dict()
+    state = load_file(str(path))
+    wrong = [k for k, v in state.items() if k not in own or own[k].shape != v.shape]
+    if wrong:
+        raise SigngenError(
+            f"init_from={directory}: {len(wrong)} tensors (e.g. {wrong[0]}) do not fit this config; use the preset, "
+            "corpus languages and alphabet it was trained with"
+        )
+    missing = model.load_state_dict(state, strict=False).missing_keys
+    fresh = sorted({k.split(".")[0] for k in missing if not model._is_frozen_pretrained(k)})
+    print(f"initialized from {directory}" + (f"; new modules start fresh: {', '.join(fresh)}" if fresh else ""))
 
 
 def _seed(*parts) -> int:
@@ -114,8 +145,16 @@ def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | 
     mcfg.languages = corpus.signed_languages
     if mcfg.text.kind == "char" and not mcfg.text.alphabet:
         mcfg.text.alphabet = "".join(sorted({c for s in corpus.samples for c in " ".join(s.text.lower().split())}))
+    if mcfg.letter_durations and mcfg.text.kind != "char":
+        print(f"letter_durations needs the character encoder (text.kind={mcfg.text.kind}); training with letter_durations=false")
+        mcfg.letter_durations = False
+    if mcfg.letter_durations and not any(s.char_durations() is not None for s in corpus.split("train")):
+        print(f"{corpus_dir}: no letter timing (manifest `durations`) in the train split; training with letter_durations=false")
+        mcfg.letter_durations = False
     torch.manual_seed(cfg.train.seed)
     model = MotionModel(mcfg)
+    if cfg.init_from:
+        init_weights(model, cfg.init_from)
     train = MotionData(corpus, "train", model)
     val = MotionData(corpus, "val", model)
     stats = model_stats(corpus, model, train)
