@@ -203,7 +203,7 @@ def cmd_text(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     from .pipeline import SignPipeline
 
-    pipe = SignPipeline.from_pretrained(args.model, size=args.size)
+    pipe = SignPipeline.from_pretrained(args.model, size=args.size, hand_zoom=not args.no_hand_zoom)
     _say(f"load: {time.perf_counter() - start:.2f} s (motion model, languages {', '.join(pipe.languages)})")
     lang = args.lang or pipe.default_lang
     kind = args.renderer or pipe.default_renderer
@@ -245,6 +245,7 @@ def _add_text_and_serve(sub) -> None:
     text.add_argument("--frames", type=int, default=None, help="override the predicted duration (frames at 25 fps)")
     text.add_argument("--render-steps", type=int, default=None, help="diffusion renderer denoising steps")
     text.add_argument("--size", type=int, default=256, help="video frame size in pixels")
+    text.add_argument("--no-hand-zoom", action="store_true", help="avatar: leave out the close-up of the signing hand (top right)")
     text.add_argument("--save-pose", default=None, help="also write the generated .pose")
     text.add_argument("--sheet", default=None, help="also write a PNG contact sheet of the video")
     text.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -297,7 +298,9 @@ def cmd_render(args: argparse.Namespace) -> None:
     from .render import make_renderer
     from .video import contact_sheet, write_mp4
 
-    renderer = make_renderer(args.renderer, model_dir=args.model, size=args.size, steps=args.steps, seed=args.seed)
+    renderer = make_renderer(
+        args.renderer, model_dir=args.model, size=args.size, steps=args.steps, seed=args.seed, hand_zoom=not args.no_hand_zoom
+    )
     pose = load_canonical(args.input)
     start = time.perf_counter()
     frames = renderer.render(pose, progress=not args.quiet)
@@ -341,6 +344,7 @@ def _add_renderer_parsers(sub, data, train) -> None:
     render.add_argument("--steps", type=int, default=None, help="diffusion sampling steps")
     render.add_argument("--seed", type=int, default=0)
     render.add_argument("--side-by-side", action="store_true", help="skeleton on the left, rendering on the right")
+    render.add_argument("--no-hand-zoom", action="store_true", help="avatar: leave out the close-up of the signing hand (top right)")
     render.add_argument("--sheet", default=None, help="also write a PNG contact sheet")
     render.add_argument("--quiet", action="store_true")
     render.set_defaults(func=cmd_render)

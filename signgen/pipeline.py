@@ -85,8 +85,10 @@ class SignPipeline:
         default_renderer: str = DEFAULTS["default_renderer"],
         size: int = 256,
         device: str | None = None,
+        hand_zoom: bool = True,
     ):
         self.motion, self.stats = motion_model, motion_stats
+        self.hand_zoom = hand_zoom  # the avatar renderer adds a close-up of the signing hand
         self.renderer_dir = Path(renderer_dir) if renderer_dir else None
         self.backtranslator_dir = Path(backtranslator_dir) if backtranslator_dir else None
         self.default_lang, self.default_renderer = default_lang, default_renderer
@@ -101,8 +103,12 @@ class SignPipeline:
 
     # -- persistence --------------------------------------------------------------------------------
     @classmethod
-    def from_pretrained(cls, path: str | Path | None = None, device: str | None = None, size: int = 256) -> "SignPipeline":
-        """Load a pipeline directory (default: the shipped models). A bare motion model directory also works."""
+    def from_pretrained(
+        cls, path: str | Path | None = None, device: str | None = None, size: int = 256, hand_zoom: bool = True
+    ) -> "SignPipeline":
+        """Load a pipeline directory (default: the shipped models). A bare motion model directory also works.
+        `hand_zoom`: the avatar renderer adds a close-up of the signing hand (on by default: at 256 px the
+        whole hand is about 25 pixels tall, too small to read a handshape)."""
         from .motion.model import CONFIG_FILE, MotionModel
 
         root = Path(path).expanduser() if path is not None else SHIPPED
@@ -133,6 +139,7 @@ class SignPipeline:
             backtranslator_dir=root / "backtranslator" if root is not None and (root / "backtranslator").is_dir() else None,
             device=device,
             size=size,
+            hand_zoom=hand_zoom,
             **meta,
         )
         pipe.load_seconds["motion"] = time.perf_counter() - start
@@ -175,10 +182,12 @@ class SignPipeline:
         from .render import make_renderer
 
         kind = kind or self.default_renderer
-        key = (kind, steps, seed) if kind == "diffusion" else (kind,)
+        key = (kind, steps, seed) if kind == "diffusion" else (kind, self.hand_zoom)
         if key not in self._renderers:
             model_dir = self.renderer_dir if kind == "diffusion" else None
-            self._renderers[key] = make_renderer(kind, model_dir=model_dir, size=self.size, steps=steps, seed=seed, device=self.device)
+            self._renderers[key] = make_renderer(
+                kind, model_dir=model_dir, size=self.size, steps=steps, seed=seed, device=self.device, hand_zoom=self.hand_zoom
+            )
         return self._renderers[key]
 
     def pose(

@@ -88,6 +88,41 @@ def test_avatar_is_deterministic_and_draws_hands_where_the_skeleton_has_them():
     assert not (np.abs(patch.astype(int) - skin).sum(-1) < 40).any()
 
 
+def test_avatar_hand_zoom_magnifies_the_signing_hand_and_leaves_the_rest():
+    from signgen.render.avatar import ZOOM_FRACTION, signing_hand_track
+    from signgen.render.layout import hand_slice
+
+    x, mask = pose_to_array(canonical_pose(4))
+    plain = make_renderer("avatar", size=256).render_arrays(x, mask)
+    zoomed = make_renderer("avatar", size=256, hand_zoom=True).render_arrays(x, mask)
+    side = int(round(ZOOM_FRACTION * 256))
+    inset = (slice(0, side + 4), slice(256 - side - 4, 256))
+    outside = np.ones((256, 256), bool)
+    outside[inset] = False
+    assert np.array_equal(plain[:, outside], zoomed[:, outside])  # the signer itself is untouched
+    skin = np.array((232, 190, 160))
+
+    def skin_pixels(img):
+        return int((np.abs(img.astype(int) - skin).sum(-1) < 40).sum())
+
+    # the close-up shows the hand magnified: many times the skin pixels the hand covers in the full frame
+    no_hands = mask.copy()
+    for side_name in ("LEFT", "RIGHT"):
+        no_hands[:, hand_slice(side_name)] = False
+    hand_area = skin_pixels(plain[0]) - skin_pixels(make_renderer("avatar", size=256).render_arrays(x, no_hands)[0])
+    assert hand_area > 0 and skin_pixels(zoomed[0][inset]) > 4 * hand_area
+    # the raised hand is the one followed; a sequence without hands gets no close-up
+    raised = x.copy()
+    raised[:, hand_slice("LEFT"), 1] -= 1.0  # the signer's left hand lifted by a shoulder width
+    track = signing_hand_track(raised, mask)
+    assert track.shape == (4, 2)
+    left, right = (raised[:, hand_slice(h), :2].mean((0, 1)) for h in ("LEFT", "RIGHT"))
+    assert np.abs(track - left).max() < 0.05 < np.abs(track - right).min()  # follows the left hand, smoothed
+    assert signing_hand_track(x, no_hands) is None
+    assert np.array_equal(make_renderer("avatar", size=256, hand_zoom=True).render_arrays(x, no_hands),
+                          make_renderer("avatar", size=256).render_arrays(x, no_hands))
+
+
 # ---- frames dir, training, diffusion rendering ------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def frames_dir(small_corpus, tmp_path_factory):

@@ -43,9 +43,11 @@ def make_renderer(
     steps: int | None = None,
     seed: int = 0,
     device: str | None = None,
+    hand_zoom: bool = False,
 ) -> Renderer:
     """Build a renderer backend by name; `model_dir` is the diffusion model (default: shipped) or, for `mesh`,
-    the SMPL-X model folder; `steps`/`seed`/`device` only matter for `diffusion`."""
+    the SMPL-X model folder; `steps`/`seed`/`device` only matter for `diffusion`; `hand_zoom` (avatar only)
+    adds a close-up of the signing hand in the top-right corner."""
     size = check_size(size)
     if kind == "skeleton":
         from .skeleton import SkeletonRenderer
@@ -54,7 +56,7 @@ def make_renderer(
     if kind == "avatar":
         from .avatar import AvatarRenderer
 
-        return AvatarRenderer(size=size)
+        return AvatarRenderer(size=size, hand_zoom=hand_zoom)
     if kind == "diffusion":
         from .diffusion import DiffusionRenderer
 
