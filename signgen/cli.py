@@ -284,12 +284,12 @@ def cmd_train_renderer(args: argparse.Namespace) -> None:
 def load_canonical(path: str | Path):
     """Read a .pose and bring it to the canonical skeleton if it is not already."""
     from .pose import read_pose
-    from .pose.skeleton import is_canonical, to_canonical
+    from .pose.skeleton import is_canonical_normalized, to_canonical
 
     pose = read_pose(path)
     if len(pose.body.data) == 0:
         raise SigngenError(f"{path}: pose has zero frames; nothing to render")
-    return pose if is_canonical(pose.header) else to_canonical(pose)
+    return pose if is_canonical_normalized(pose) else to_canonical(pose)
 
 
 def cmd_render(args: argparse.Namespace) -> None:

@@ -103,3 +103,26 @@ def test_unknown_skeleton_is_refused():
     body = NumPyPoseBody(fps=25, data=np.ma.zeros((3, 1, 2, 2)), confidence=np.ones((3, 1, 2)))
     with pytest.raises(SigngenError, match="unsupported skeleton"):
         to_canonical(Pose(header, body))
+
+
+def test_reduced_holistic_in_pixels_is_normalized_before_use(tmp_path):
+    """A pose with the canonical 178 points but in pixels (spoken-to-signed / sign.mt write 512x512 reduced
+    Holistic) must be shoulder-normalized before rendering or evaluation, not taken as it is."""
+    from pose_format.pose_header import PoseHeaderDimensions
+
+    from signgen.cli import load_canonical
+    from signgen.pose.skeleton import is_canonical_normalized
+    from signgen.pose.tensors import pose_to_array
+
+    canonical = to_canonical(_mean_holistic_586(6))
+    assert is_canonical_normalized(canonical)
+    pixels = canonical.copy()
+    pixels.body.data = pixels.body.data * 180 + 256
+    pixels.header.dimensions = PoseHeaderDimensions(width=512, height=512, depth=512)
+    assert not is_canonical_normalized(pixels)
+    path = tmp_path / "pixels.pose"
+    with open(path, "wb") as f:
+        pixels.write(f)
+    x, _ = pose_to_array(load_canonical(path))
+    ref, _ = pose_to_array(canonical)
+    assert np.abs(x[..., :2] - ref[..., :2]).max() < 1e-3

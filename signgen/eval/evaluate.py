@@ -78,7 +78,7 @@ def baseline_poses(samples: list[Sample], progress: bool = True) -> Arrays:
 def directory_poses(poses_dir: str | Path, samples: list[Sample]) -> tuple[Arrays, str]:
     """Read `<id>.pose` for every sample; other skeletons/fps are converted to canonical, and the note says so."""
     from ..pose import read_pose, to_canonical
-    from ..pose.skeleton import CANONICAL_FPS, is_canonical
+    from ..pose.skeleton import is_canonical_normalized
     from ..pose.tensors import pose_to_array
 
     d = Path(poses_dir)
@@ -94,8 +94,9 @@ def directory_poses(poses_dir: str | Path, samples: list[Sample]) -> tuple[Array
         pose = read_pose(d / f"{s.id}.pose")
         if pose.body.data.shape[0] == 0:
             raise SigngenError(f"{d / (s.id + '.pose')}: empty prediction (0 frames); the system produced no pose for {s.text!r}")
-        if not is_canonical(pose.header) or pose.body.fps != CANONICAL_FPS:
-            converted.add(f"{pose.body.data.shape[2]} points at {pose.body.fps:g} fps")
+        if not is_canonical_normalized(pose):  # other skeleton, frame rate, or not shoulder-normalized (pixels)
+            converted.add(f"{pose.body.data.shape[2]} points at {pose.body.fps:g} fps"
+                          + ("" if pose.header.dimensions.width == 1 else f", {pose.header.dimensions.width}x{pose.header.dimensions.height} px"))
             pose = to_canonical(pose)
         out.append(pose_to_array(pose, source=str(d / f"{s.id}.pose")))
     note = f"converted to the canonical 178-point 25 fps skeleton from: {', '.join(sorted(converted))}" if converted else ""

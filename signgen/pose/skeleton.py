@@ -71,6 +71,23 @@ def is_canonical(header: PoseHeader) -> bool:
     return point_names(header) == point_names(_canonical_header())
 
 
+def is_canonical_normalized(pose: Pose) -> bool:
+    """True for a pose already in signgen's canonical form: the 178-point skeleton at 25 fps, shoulder-centred
+    with unit shoulder width. A reduced-Holistic pose in pixels (e.g. spoken-to-signed's 512x512 output) has
+    the canonical points but not the scale, and needs `to_canonical`."""
+    if not is_canonical(pose.header) or float(pose.body.fps) != CANONICAL_FPS:
+        return False
+    info = pose_normalization_info(pose.header)
+    data = np.ma.getdata(pose.body.data)[:, 0, :, :2].astype(np.float64)
+    conf = np.asarray(pose.body.confidence)[:, 0]
+    both = (conf[:, info.p1] > 0) & (conf[:, info.p2] > 0)
+    if not both.any():
+        return False
+    a, b = data[both, info.p1], data[both, info.p2]
+    width, centre = np.median(np.linalg.norm(a - b, axis=-1)), np.median(np.abs((a + b) / 2), axis=0)
+    return bool(abs(width - 1) < 0.05 and (centre < 0.05).all())
+
+
 def joint_index(component: str, point: str) -> int:
     return point_names(_canonical_header()).index((component, point))
 
