@@ -40,7 +40,7 @@ class AvatarStyle:
 
 
 # The hand close-up: its side as a fraction of the frame, and how much of the body it shows (in shoulder widths).
-ZOOM_FRACTION, ZOOM_FIELD = 0.42, 0.6
+ZOOM_FRACTION, ZOOM_FIELD = 0.42, 0.75
 ZOOM_SMOOTH = 6  # the close-up follows the hand's centre averaged over +-6 frames (about half a second)
 
 
