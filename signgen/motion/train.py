@@ -136,9 +136,8 @@ def _backtranslation_cer(model: MotionModel, stats, reader, items) -> float:
 
 
 def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | Path, progress: bool = True) -> Path:
+    from ..render.avatar import AvatarRenderer
     from ..video import contact_sheet
-    from ..visualize import skeleton_frames
-    from ..pose.tensors import array_to_pose
 
     corpus = Corpus(corpus_dir)
     mcfg = cfg.model
@@ -185,7 +184,7 @@ def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | 
         for k in range(len(picks)):
             n = int(fm[k].sum())
             xk = raw.model.pose_from_model(x[k, :n].cpu().numpy(), stats)
-            frames = skeleton_frames(array_to_pose(xk, vis[k, :n].cpu().numpy() > 0.5), size=192)
+            frames = AvatarRenderer(192, hand_zoom=True).render_arrays(xk, vis[k, :n].cpu().numpy() > 0.5)  # hand close-up: letters legible
             idx = np.linspace(0, n - 1, 8).round().astype(int)
             sheets.append(np.concatenate(list(frames[idx]), axis=1))
         (out / "samples").mkdir(exist_ok=True)
