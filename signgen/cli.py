@@ -139,7 +139,7 @@ def cmd_show(args: argparse.Namespace) -> None:
     if not 64 <= args.size <= 2048:
         raise SigngenError(f"--size {args.size}: choose between 64 and 2048 pixels")
     pose, title = _load_show_pose(args)
-    frames = skeleton_frames(pose, size=args.size)
+    frames = skeleton_frames(pose, size=args.size, hand_zoom=not args.no_hand_zoom)
     out = write_mp4(frames, args.output, fps=pose.body.fps)
     _say(f"video: {out} ({len(frames)} frames at {pose.body.fps:g} fps)")
     if args.sheet:
@@ -306,7 +306,7 @@ def cmd_render(args: argparse.Namespace) -> None:
     frames = renderer.render(pose, progress=not args.quiet)
     took = time.perf_counter() - start
     if args.side_by_side:
-        skeleton = make_renderer("skeleton", size=args.size).render(pose)
+        skeleton = make_renderer("skeleton", size=args.size, hand_zoom=not args.no_hand_zoom).render(pose)
         frames = np.concatenate([skeleton, frames], axis=2)
     out = write_mp4(frames, args.output, fps=renderer.fps)
     _say(f"video: {out} ({len(frames)} frames, {args.renderer} at {len(frames) / took:.1f} fps)")
@@ -482,6 +482,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--split", default="test", help="with a corpus: which split")
     show.add_argument("--index", type=int, default=0, help="with a corpus: sample number within the split")
     show.add_argument("--id", default=None, help="with a corpus: sample id (overrides --split/--index)")
+    show.add_argument("--no-hand-zoom", action="store_true", help="leave out the close-up of the signing hand (top right)")
     show.set_defaults(func=cmd_show)
 
     train = sub.add_parser("train", help="train a model on a corpus").add_subparsers(dest="train_command", required=True)

@@ -27,12 +27,28 @@ def to_pixels(pose: Pose, size: int = 512, shoulder_px: float | None = None) -> 
     return Pose(header, body)
 
 
-def skeleton_frames(pose: Pose, size: int = 512) -> np.ndarray:
-    """Render a canonical pose as RGB skeleton frames (T, size, size, 3); missing joints are not drawn."""
-    from pose_format.pose_visualizer import PoseVisualizer
-
+def skeleton_frames(pose: Pose, size: int = 512, hand_zoom: bool = False) -> np.ndarray:
+    """Render a canonical pose as RGB skeleton frames (T, size, size, 3); missing joints are not drawn.
+    `hand_zoom`: a close-up of the signing hand in the top-right corner (`signgen.render.closeup`)."""
     if len(pose.body.data) == 0:
         raise SigngenError("pose has zero frames; nothing to draw")
-    viz = PoseVisualizer(to_pixels(pose, size), thickness=max(1, size // 256))
+    frames = _draw(pose, size, max(1, size // 256))
+    if hand_zoom:
+        from .pose.tensors import array_to_pose, pose_to_array
+        from .render.closeup import close_up_size, magnify, paste_close_up, signing_hand_track
+
+        x, mask = pose_to_array(pose)
+        centres = signing_hand_track(x, mask)
+        if centres is not None:
+            side = close_up_size(size)
+            zoomed = array_to_pose(magnify(x, centres), mask, fps=float(pose.body.fps))
+            paste_close_up(frames, _draw(zoomed, side, max(2, side // 64)), border=(128, 128, 128))
+    return frames
+
+
+def _draw(pose: Pose, size: int, thickness: int) -> np.ndarray:
+    from pose_format.pose_visualizer import PoseVisualizer
+
+    viz = PoseVisualizer(to_pixels(pose, size), thickness=thickness)
     frames = np.stack(list(viz.draw(background_color=(255, 255, 255))))
     return frames[..., ::-1].copy()  # the visualizer draws BGR (OpenCV); we use RGB

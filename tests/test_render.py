@@ -89,13 +89,13 @@ def test_avatar_is_deterministic_and_draws_hands_where_the_skeleton_has_them():
 
 
 def test_avatar_hand_zoom_magnifies_the_signing_hand_and_leaves_the_rest():
-    from signgen.render.avatar import ZOOM_FRACTION, signing_hand_track
+    from signgen.render.closeup import FRACTION, signing_hand_track
     from signgen.render.layout import hand_slice
 
     x, mask = pose_to_array(canonical_pose(4))
     plain = make_renderer("avatar", size=256).render_arrays(x, mask)
     zoomed = make_renderer("avatar", size=256, hand_zoom=True).render_arrays(x, mask)
-    side = int(round(ZOOM_FRACTION * 256))
+    side = int(round(FRACTION * 256))
     inset = (slice(0, side + 4), slice(256 - side - 4, 256))
     outside = np.ones((256, 256), bool)
     outside[inset] = False
@@ -121,6 +121,21 @@ def test_avatar_hand_zoom_magnifies_the_signing_hand_and_leaves_the_rest():
     assert signing_hand_track(x, no_hands) is None
     assert np.array_equal(make_renderer("avatar", size=256, hand_zoom=True).render_arrays(x, no_hands),
                           make_renderer("avatar", size=256).render_arrays(x, no_hands))
+
+
+def test_skeleton_hand_zoom_draws_the_hand_in_the_corner_only():
+    from signgen.render.closeup import FRACTION
+
+    pose = canonical_pose(3)
+    plain = make_renderer("skeleton", size=256).render(pose)
+    zoomed = make_renderer("skeleton", size=256, hand_zoom=True).render(pose)
+    side = int(round(FRACTION * 256))
+    corner = zoomed[:, 2 : 2 + side, 256 - side - 2 : 254]
+    outside = np.ones((256, 256), bool)
+    outside[: side + 4, 256 - side - 4 :] = False
+    assert np.array_equal(plain[:, outside], zoomed[:, outside])
+    drawn = lambda img: int((img < 200).any(-1).sum())  # noqa: E731
+    assert drawn(corner[0]) > 3 * drawn(plain[0][2 : 2 + side, 256 - side - 2 : 254]) + 100  # the hand, magnified
 
 
 # ---- frames dir, training, diffusion rendering ------------------------------------------------------------------

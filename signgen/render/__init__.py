@@ -46,13 +46,13 @@ def make_renderer(
     hand_zoom: bool = False,
 ) -> Renderer:
     """Build a renderer backend by name; `model_dir` is the diffusion model (default: shipped) or, for `mesh`,
-    the SMPL-X model folder; `steps`/`seed`/`device` only matter for `diffusion`; `hand_zoom` (avatar only)
-    adds a close-up of the signing hand in the top-right corner."""
+    the SMPL-X model folder; `steps`/`seed`/`device` only matter for `diffusion`; `hand_zoom` (avatar and
+    skeleton) adds a close-up of the signing hand in the top-right corner (`render.closeup`)."""
     size = check_size(size)
     if kind == "skeleton":
         from .skeleton import SkeletonRenderer
 
-        return SkeletonRenderer(size=size)
+        return SkeletonRenderer(size=size, hand_zoom=hand_zoom)
     if kind == "avatar":
         from .avatar import AvatarRenderer
 

@@ -4,9 +4,8 @@ Filled torso and limbs, palms with four jointed fingers and a thumb, and a head 
 shapes are the face points' own contours (so blinks, raised brows and mouth shapes show). Joints that are
 missing are not drawn: a missing hand leaves just the forearm, a missing face leaves a plain head.
 
-`hand_zoom=True` adds a close-up of the signing hand in the top-right corner: the same avatar drawn again,
-magnified around that hand (not an upscaled crop), so a fingerspelled handshape stays legible at 256 px,
-where the whole hand is only about 25 pixels tall.
+`hand_zoom=True` adds a close-up of the signing hand in the top-right corner (`closeup`): the same avatar
+drawn again, magnified around that hand, with outlined fingers.
 """
 
 from __future__ import annotations
@@ -16,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 from pose_format import Pose
 
+from .closeup import FIELD, close_up_size, magnify, paste_close_up, signing_hand_track
 from .frames import pose_arrays
-from .layout import SHOULDER_FRAC, SHOULDER_Y, body_index, face_group, group_center, hand_slice, to_pixels
+from .layout import body_index, face_group, group_center, hand_slice, to_pixels
 
 FINGERS = [(1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16), (17, 18, 19, 20)]
 PALM = [0, 1, 5, 9, 13, 17]
@@ -37,11 +37,6 @@ class AvatarStyle:
     lips: tuple = (170, 70, 80)
     mouth: tuple = (70, 20, 30)
     outline: tuple = (140, 95, 75)  # finger outlines (hand close-up only)
-
-
-# The hand close-up: its side as a fraction of the frame, and how much of the body it shows (in shoulder widths).
-ZOOM_FRACTION, ZOOM_FIELD = 0.42, 0.75
-ZOOM_SMOOTH = 6  # the close-up follows the hand's centre averaged over +-6 frames (about half a second)
 
 
 class AvatarRenderer:
@@ -67,26 +62,15 @@ class AvatarRenderer:
 
     def _add_hand_zoom(self, frames: np.ndarray, x: np.ndarray, mask: np.ndarray) -> None:
         """Paste a magnified view of the signing hand into the top-right corner of every frame (in place)."""
-        import cv2
-
         centres = signing_hand_track(x, mask)
         if centres is None:  # no hand anywhere in the sequence: nothing to magnify
             return
-        side = max(16, int(round(ZOOM_FRACTION * self.size)))
-        zoom = 1.0 / (SHOULDER_FRAC * ZOOM_FIELD)  # canonical units (shoulder widths) -> the close-up's framing
+        side = close_up_size(self.size)
         close = AvatarRenderer(side, self.fps, self.style)
-        close.unit = side / ZOOM_FIELD  # line widths grow with the magnification
+        close.unit = side / FIELD  # line widths grow with the magnification
         close.outline = True
-        # shift so the hand centre lands in the middle of the close-up (to_pixels puts x=0 at the centre and
-        # y=0 at SHOULDER_Y of the height), then magnify around it
-        middle = np.array([0.0, (0.5 - SHOULDER_Y) / SHOULDER_FRAC], np.float32)
-        top, left, border = 2, self.size - side - 2, (255, 255, 255)
-        for t in range(len(frames)):
-            xt = x[t].copy()
-            xt[:, :2] = (xt[:, :2] - centres[t]) * zoom + middle
-            tile = close.draw(xt, mask[t])
-            cv2.rectangle(frames[t], (left - 2, top - 2), (left + side + 1, top + side + 1), border, -1)
-            frames[t, top : top + side, left : left + side] = tile
+        zoomed = magnify(x, centres)
+        paste_close_up(frames, np.stack([close.draw(zoomed[t], mask[t]) for t in range(len(x))]))
 
     def draw(self, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
         import cv2
@@ -189,32 +173,6 @@ class AvatarRenderer:
             for a, b in zip(joints[1:-1], joints[2:]):  # outline-free knuckle shading for readable fingers
                 if hm[a] and hm[b]:
                     cv2.line(img, _pt(hxy[a]), _pt(hxy[b]), s.skin, max(1, width - 2), cv2.LINE_AA)
-
-
-def signing_hand_track(x: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
-    """(T, 2) canonical x/y centre of the signing hand, smoothed over time; None if no hand is ever seen.
-
-    The signing hand is the one held higher on average while visible (the other hangs at the side or is
-    missing); frames where it is missing take the nearest frame's centre."""
-    best, best_height = None, None
-    for side in ("RIGHT", "LEFT"):
-        sl = hand_slice(side)
-        seen = mask[:, sl].sum(1)  # (T,)
-        present = seen >= 5
-        if not present.any():
-            continue
-        centre = np.where(present[:, None], (x[:, sl, :2] * mask[:, sl, None]).sum(1) / np.maximum(seen, 1)[:, None], np.nan)
-        height = -np.nanmean(centre[:, 1]) + 0.5 * present.mean()  # higher (smaller y) and more often seen wins
-        if best_height is None or height > best_height:
-            best, best_height = centre, height
-    if best is None:
-        return None
-    known = np.flatnonzero(~np.isnan(best[:, 0]))
-    nearest = known[np.abs(np.arange(len(best))[:, None] - known[None]).argmin(1)]
-    filled = best[nearest]
-    kernel = np.ones(2 * ZOOM_SMOOTH + 1) / (2 * ZOOM_SMOOTH + 1)
-    padded = np.pad(filled, ((ZOOM_SMOOTH, ZOOM_SMOOTH), (0, 0)), mode="edge")
-    return np.stack([np.convolve(padded[:, k], kernel, mode="valid") for k in range(2)], 1).astype(np.float32)
 
 
 def _pt(p) -> tuple[int, int]:
