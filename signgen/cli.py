@@ -351,6 +351,20 @@ def _add_renderer_parsers(sub, data, train) -> None:
 # ---- end renderer ------------------------------------------------------------------------------------------
 
 
+def cmd_read(args: argparse.Namespace) -> None:
+    from .backtranslate.model import Backtranslator
+    from .pose.tensors import pose_to_array
+
+    bt_dir = Path(args.backtranslator) if args.backtranslator else DEFAULT_BACKTRANSLATOR
+    if not bt_dir.is_dir():
+        raise SigngenError(f"--backtranslator {bt_dir}: no such directory; train one (signgen train backtranslator)")
+    reader = Backtranslator.from_pretrained(bt_dir)
+    reader.language_ids([args.lang])  # an unknown sign language fails before any pose is read
+    arrays = [pose_to_array(load_canonical(path), source=str(path)) for path in args.inputs]
+    for path, text in zip(args.inputs, reader.translate(arrays, [args.lang] * len(arrays), beams=args.beams)):
+        print(f"{path}\t{text}")
+
+
 def cmd_eval(args: argparse.Namespace) -> None:
     from .config import load_config
     from .eval.evaluate import EvalConfig, evaluate
@@ -505,6 +519,13 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--quiet", action="store_true")
     ev.add_argument("overrides", nargs="*", help="e.g. split=test seed=0 steps=20 guidance=2 baseline=false limit=50")
     ev.set_defaults(func=cmd_eval)
+
+    read = sub.add_parser("read", help="back-translate .pose files to text with the released evaluator")
+    read.add_argument("inputs", nargs="+", help=".pose files (any Holistic/OpenPose skeleton; converted to canonical)")
+    read.add_argument("--lang", default="ase", help="sign language of the poses (e.g. ase, gsg)")
+    read.add_argument("--backtranslator", default=None, help="back-translator directory (default: the shipped one)")
+    read.add_argument("--beams", type=int, default=4, help="beam width")
+    read.set_defaults(func=cmd_read)
 
     pose = sub.add_parser("pose", help="generate a .pose from text")
     pose.add_argument("text")

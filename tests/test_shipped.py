@@ -33,3 +33,20 @@ def test_main_job_runs_offline_with_the_shipped_models(tmp_path):
     assert main(["text", "hello", "-o", str(video), "--save-pose", str(pose), "--steps", "10", "--quiet"]) == 0
     frames, fps = read_video_frames(video)
     assert len(frames) == read_pose(pose).body.data.shape[0] >= 8 and fps == 25
+
+
+def test_signgen_read_back_translates_spoken_to_signed_pose_files(tmp_path, capsys):
+    """`signgen read` on .pose files as spoken-to-signed writes them (reduced Holistic in 512x512 pixels):
+    they are normalized on load and read back by the shipped back-translator."""
+    words = ["want", "about", "people"]
+    paths = []
+    for w in words:
+        paths.append(tmp_path / f"{w}.pose")
+        with open(paths[-1], "wb") as f:
+            compose(w, "en", "ase").write(f)
+    assert main(["read", *map(str, paths), "--lang", "ase"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split("\t")[0] for line in lines] == [str(p) for p in paths]
+    hyps = [line.split("\t")[1] if "\t" in line else "" for line in lines]
+    assert jiwer.cer(words, [h or " " for h in hyps]) < 0.5, hyps
+    assert main(["read", str(paths[0]), "--lang", "xyz"]) == 2
