@@ -88,7 +88,7 @@ class SignPipeline:
         hand_zoom: bool = True,
     ):
         self.motion, self.stats = motion_model, motion_stats
-        self.hand_zoom = hand_zoom  # the avatar renderer adds a close-up of the signing hand
+        self.hand_zoom = hand_zoom  # the avatar and skeleton renderers add a close-up of the signing hand
         self.renderer_dir = Path(renderer_dir) if renderer_dir else None
         self.backtranslator_dir = Path(backtranslator_dir) if backtranslator_dir else None
         self.default_lang, self.default_renderer = default_lang, default_renderer
@@ -107,7 +107,7 @@ class SignPipeline:
         cls, path: str | Path | None = None, device: str | None = None, size: int = 256, hand_zoom: bool = True
     ) -> "SignPipeline":
         """Load a pipeline directory (default: the shipped models). A bare motion model directory also works.
-        `hand_zoom`: the avatar renderer adds a close-up of the signing hand (on by default: at 256 px the
+        `hand_zoom`: the avatar and skeleton add a close-up of the signing hand (on by default: at 256 px the
         whole hand is about 25 pixels tall, too small to read a handshape)."""
         from .motion.model import CONFIG_FILE, MotionModel
 
