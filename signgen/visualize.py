@@ -35,14 +35,12 @@ def skeleton_frames(pose: Pose, size: int = 512, hand_zoom: bool = False) -> np.
     frames = _draw(pose, size, max(1, size // 256))
     if hand_zoom:
         from .pose.tensors import array_to_pose, pose_to_array
-        from .render.closeup import close_up_size, magnify, paste_close_up, signing_hand_track
+        from .render.closeup import add_close_up
 
-        x, mask = pose_to_array(pose)
-        centres = signing_hand_track(x, mask)
-        if centres is not None:
-            side = close_up_size(size)
-            zoomed = array_to_pose(magnify(x, centres), mask, fps=float(pose.body.fps))
-            paste_close_up(frames, _draw(zoomed, side, max(2, side // 64)), border=(128, 128, 128))
+        def draw(zoomed, mask, side):
+            return _draw(array_to_pose(zoomed, mask, fps=float(pose.body.fps)), side, max(2, side // 64))
+
+        add_close_up(frames, *pose_to_array(pose), draw, border=(128, 128, 128))
     return frames
 
 

@@ -71,16 +71,21 @@ def is_canonical(header: PoseHeader) -> bool:
     return point_names(header) == point_names(_canonical_header())
 
 
+def _shoulder_frames(pose: Pose):
+    """pose-format's shoulder normalization info, and (T,) which frames have both shoulders detected."""
+    info = pose_normalization_info(pose.header)
+    conf = np.asarray(pose.body.confidence)[:, 0]
+    return info, (conf[:, info.p1] > 0) & (conf[:, info.p2] > 0)
+
+
 def is_canonical_normalized(pose: Pose) -> bool:
     """True for a pose already in signgen's canonical form: the 178-point skeleton at 25 fps, shoulder-centred
     with unit shoulder width. A reduced-Holistic pose in pixels (e.g. spoken-to-signed's 512x512 output) has
     the canonical points but not the scale, and needs `to_canonical`."""
     if not is_canonical(pose.header) or float(pose.body.fps) != CANONICAL_FPS:
         return False
-    info = pose_normalization_info(pose.header)
+    info, both = _shoulder_frames(pose)
     data = np.ma.getdata(pose.body.data)[:, 0, :, :2].astype(np.float64)
-    conf = np.asarray(pose.body.confidence)[:, 0]
-    both = (conf[:, info.p1] > 0) & (conf[:, info.p2] > 0)
     if not both.any():
         return False
     a, b = data[both, info.p1], data[both, info.p2]
@@ -184,9 +189,8 @@ def resample(pose: Pose, fps: float = CANONICAL_FPS) -> Pose:
 
 def normalize(pose: Pose) -> Pose:
     """Shoulder-centred, shoulder-width scale (pose-format's `Pose.normalize` on the shoulders)."""
-    info = pose_normalization_info(pose.header)
-    conf = np.asarray(pose.body.confidence)[:, 0]
-    if not ((conf[:, info.p1] > 0) & (conf[:, info.p2] > 0)).any():
+    info, both = _shoulder_frames(pose)
+    if not both.any():
         raise SigngenError("pose has no frame with both shoulders detected; it cannot be normalized")
     pose = pose.normalize(info)
     pose.header.dimensions = PoseHeaderDimensions(width=1, height=1, depth=1)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from pose_format import Pose
 
-from .closeup import FIELD, close_up_size, magnify, paste_close_up, signing_hand_track
+from .closeup import FIELD, add_close_up
 from .frames import pose_arrays
 from .layout import body_index, face_group, group_center, hand_slice, to_pixels
 
@@ -62,15 +62,14 @@ class AvatarRenderer:
 
     def _add_hand_zoom(self, frames: np.ndarray, x: np.ndarray, mask: np.ndarray) -> None:
         """Paste a magnified view of the signing hand into the top-right corner of every frame (in place)."""
-        centres = signing_hand_track(x, mask)
-        if centres is None:  # no hand anywhere in the sequence: nothing to magnify
-            return
-        side = close_up_size(self.size)
-        close = AvatarRenderer(side, self.fps, self.style)
-        close.unit = side / FIELD  # line widths grow with the magnification
-        close.outline = True
-        zoomed = magnify(x, centres)
-        paste_close_up(frames, np.stack([close.draw(zoomed[t], mask[t]) for t in range(len(x))]))
+
+        def draw(zoomed, mask, side):
+            close = AvatarRenderer(side, self.fps, self.style)
+            close.unit = side / FIELD  # line widths grow with the magnification
+            close.outline = True
+            return np.stack([close.draw(zoomed[t], mask[t]) for t in range(len(zoomed))])
+
+        add_close_up(frames, x, mask, draw)
 
     def draw(self, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
         import cv2

@@ -55,6 +55,17 @@ def close_up_size(size: int) -> int:
     return max(16, int(round(FRACTION * size)))
 
 
+def add_close_up(frames: np.ndarray, x: np.ndarray, mask: np.ndarray, draw, border=(255, 255, 255)) -> None:
+    """Draw the close-up of canonical poses x (T, J, 3) / mask (T, J) into `frames` (T, size, size, 3), in
+    place. `draw(zoomed_x, mask, side)` draws (T, side, side, 3) tiles of the magnified poses with the
+    drawer's own framing. A sequence without a hand gets no close-up."""
+    centres = signing_hand_track(x, mask)
+    if centres is None:
+        return
+    side = close_up_size(frames.shape[2])
+    paste_close_up(frames, draw(magnify(x, centres), mask, side), border)
+
+
 def paste_close_up(frames: np.ndarray, tiles: np.ndarray, border=(255, 255, 255)) -> None:
     """Put (T, s, s, 3) close-up tiles into the top-right corner of (T, size, size, 3) frames, in place."""
     side, size = tiles.shape[1], frames.shape[2]
