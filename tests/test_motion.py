@@ -240,3 +240,29 @@ def test_fine_tuning_starts_from_a_trained_model(tiny_model, small_corpus, tmp_p
     cfg = load_config(MotionTrainConfig, "tiny", group="motion", overrides=[f"init_from={tiny_model / 'model'}", "model.denoiser.dim=48"])
     with pytest.raises(SigngenError, match=r"init_from=.*tensors .* do not fit this config"):
         train_motion(small_corpus.root, cfg, tmp_path / "bad", progress=False)
+
+
+def test_length_groups_cut_padding_and_keep_every_sample_equally_likely(small_corpus, tiny_model):
+    import numpy as np
+
+    from signgen.motion.train import MotionData
+
+    model, _ = MotionModel.from_pretrained(tiny_model / "model")
+    data = MotionData(small_corpus, "train", model)
+    lengths = np.array([len(item[2]) for item in data.items])
+
+    def padding(groups: int) -> tuple[float, np.ndarray]:
+        rng, counts, padded, real = np.random.default_rng(0), np.zeros(len(lengths)), 0, 0
+        for _ in range(3000):
+            idx = data.length_group(rng, 8, groups)
+            assert len(idx) == 8
+            np.add.at(counts, idx, 1)
+            padded, real = padded + 8 * lengths[idx].max(), real + lengths[idx].sum()
+        return 1 - real / padded, counts / counts.sum()
+
+    plain, p_plain = padding(1)
+    grouped, p_grouped = padding(8)
+    assert grouped < 0.5 * plain  # batches of similar lengths: far fewer padded frames
+    # each sample is drawn as often as with plain random batches (within sampling noise)
+    assert np.abs(p_grouped - 1 / len(lengths)).max() < 0.35 / len(lengths)
+    assert np.abs(p_plain - 1 / len(lengths)).max() < 0.35 / len(lengths)

@@ -28,6 +28,10 @@ class MotionTrainConfig:
     val_samples: int = 4  # validation texts sampled into the contact sheet
     backtranslator: str = ""  # a back-translator directory: validation also reports back-translation CER
     val_backtranslate: int = 48  # validation texts generated and back-translated for that CER
+    # Length grouping: draw this many batches' worth of random samples, sort them by length and train on one
+    # group of batch_size, so a batch is padded to similar lengths (every sample stays equally likely). On the
+    # starter corpus 16 cuts padding from 63% of the frames to 12% (plain random batches: 1).
+    length_groups: int = 16
     # start from a trained motion model's weights (a model directory): fine-tuning. Its sizes, languages and
     # alphabet must match what this config and corpus build; modules it lacks (a newer option) start fresh.
     init_from: str = ""
@@ -48,6 +52,16 @@ class MotionData:
                 raise SigngenError(f"{corpus.root}: sample {s.id} has {len(x)} frames; raise model.denoiser.max_frames above that")
             self.items.append((s.text, s.signed_language, x, mask))
             self.durations.append(s.char_durations())
+
+    def length_group(self, rng: np.random.Generator, batch_size: int, groups: int) -> np.ndarray:
+        """batch_size random sample indices of similar length: `groups` batches' worth drawn uniformly, sorted by
+        length, and one of the groups picked at random (so each sample's chance of a place is unchanged)."""
+        idx = rng.integers(0, len(self.items), batch_size * max(1, groups))
+        if groups <= 1:
+            return idx
+        idx = idx[np.argsort([len(self.items[i][2]) for i in idx], kind="stable")]
+        g = int(rng.integers(0, groups))
+        return idx[g * batch_size : (g + 1) * batch_size]
 
     def representation_stats(self) -> NormStats:
         return NormStats.from_arrays(self.to_model(x, m) for _, _, x, m in self.items)
@@ -167,7 +181,7 @@ def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | 
 
     def batch(step: int, rank: int) -> dict:
         rng = np.random.default_rng(_seed(cfg.train.seed, step, rank))
-        idx = rng.integers(0, len(train.items), cfg.train.batch_size)
+        idx = train.length_group(rng, cfg.train.batch_size, cfg.length_groups)
         return train.batch(idx, rng, cfg.augment, cfg.augment_prob)
 
     def validate(raw: MotionLoss, out: Path, step: int) -> dict:
