@@ -26,7 +26,7 @@ from signgen.corpus import Corpus, Sample, finalize, format_durations
 from signgen.errors import SigngenError
 from signgen.pose.augment import AugmentConfig, random_augment
 from signgen.pose.io import read_progress_log, write_pose
-from signgen.pose.skeleton import to_canonical
+from signgen.pose.skeleton import component_slices, joint_index, to_canonical
 from signgen.pose.tensors import array_to_pose, pose_to_array
 
 PROGRESS = "progress.jsonl"
@@ -46,6 +46,10 @@ class StarterConfig:
     test_fraction: float = 0.1
     seed: int = 0
     words_file: Optional[str] = None  # one word or phrase per line, instead of wordfreq (one pair only)
+    # A doubled letter (the "ll" of "hello") is signed as the letter held while the hand slides a little to the
+    # signer's dominant side, as in ASL and most one-handed manual alphabets. The lexicon has one clip per letter,
+    # so spoken-to-signed composes "ll" as one long L; the build adds the slide (in shoulder widths; 0 = off).
+    double_letter_slide: float = 0.25
     augment_copies: int = 0  # extra augmented copies of each train sample
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     workers: int = 0  # processes; 0 = all cores
@@ -246,11 +250,61 @@ def _spread(lengths: list[int], pad: int, key_chars: list[int]) -> list[float]:
     return out
 
 
+def double_letters(text: str, spoken: str, signed: str) -> list[int]:
+    """Character positions i of `text` where a lexicon letter is followed by the same letter ("hello": [2]).
+    A multi-character lexicon letter (Spanish "ll") is one letter, not a double."""
+    out, pos = [], 0
+    for word in text.split(" "):
+        keys = _letter_keys(word, spoken, signed)
+        starts = np.cumsum([0] + [len(k) for k in keys])
+        out += [pos + int(starts[k]) for k in range(len(keys) - 1) if keys[k] == keys[k + 1] and len(keys[k]) == 1]
+        pos += len(word) + 1
+    return out
+
+
+def slide_double_letters(x: np.ndarray, mask: np.ndarray, doubles: list[int], durations: np.ndarray, slide: float) -> np.ndarray:
+    """Mark each doubled letter (character positions from `double_letters`) by sliding the signing arm sideways,
+    away from the body, by `slide` shoulder widths: the hand moves over the change from the first to the second
+    letter, holds there, and comes back while the next character forms. x: canonical (T, J, 3) poses;
+    durations: frames of each character of the text."""
+    slices = component_slices()
+    hands = {"RIGHT": slices["RIGHT_HAND_LANDMARKS"], "LEFT": slices["LEFT_HAND_LANDMARKS"]}
+    side = max(hands, key=lambda s: int(mask[:, hands[s]].sum()))  # the hand seen most is the signing hand
+    if not mask[:, hands[side]].any():
+        return x
+    wrist, elbow = joint_index("POSE_LANDMARKS", f"{side}_WRIST"), joint_index("POSE_LANDMARKS", f"{side}_ELBOW")
+    seen = mask[:, hands[side].start]
+    direction = np.sign(np.mean(x[seen, hands[side].start, 0]) - np.mean(x[:, :2, 0])) or (-1.0 if side == "RIGHT" else 1.0)
+    ends = np.cumsum(durations)
+    starts = ends - durations
+    t = np.arange(len(x)) + 0.5
+    offset = np.zeros(len(x))
+    for i in doubles:
+        a, b = ends[i] - 0.3 * durations[i], starts[i + 1] + 0.3 * durations[i + 1]  # the slide, around the change
+        ramp = np.clip((t - a) / max(b - a, 1.0), 0, 1)
+        if i + 2 < len(durations):  # back while the next character forms
+            c = ends[i + 1] + 0.5 * durations[i + 2]
+            ramp = ramp * (1 - np.clip((t - ends[i + 1]) / max(c - ends[i + 1], 1.0), 0, 1))
+        offset += ramp
+    if not offset.any():
+        return x
+    x = x.copy()
+    shift = (direction * slide * offset).astype(x.dtype)
+    arm = np.zeros(x.shape[1], x.dtype)
+    arm[hands[side]], arm[wrist], arm[elbow] = 1.0, 1.0, 0.5  # the elbow follows half way
+    moved = mask & (arm[None] > 0)
+    x[..., 0] += np.where(moved, shift[:, None] * arm[None], 0)
+    return x
+
+
 def _build_task(task: dict, root: str, cfg: StarterConfig) -> list[dict]:
     spoken, signed = task["pair"].split("-")
     pose, durations = compose_timed(task["text"], spoken, signed)
     raw_frames = len(pose.body.data)
     x, mask = pose_to_array(to_canonical(pose))
+    if durations is not None and cfg.double_letter_slide > 0:
+        doubles = double_letters(task["text"], spoken, signed)
+        x = slide_double_letters(x, mask, doubles, np.asarray(durations) * len(x) / raw_frames, cfg.double_letter_slide)
     copies = [(x, mask)]
     if task["split"] == "train" and cfg.augment_copies > 0:
         rng = np.random.default_rng(int(hashlib.sha1(f"{cfg.seed}:{_sample_id(task)}".encode()).hexdigest()[:8], 16))

@@ -118,3 +118,35 @@ def test_manifest_durations_are_optional_and_checked(small_corpus, tmp_path):
         w.writerows(rows)
     with pytest.raises(SigngenError, match=r"manifest.csv:2: durations need one non-negative value per character"):
         Corpus(root)
+
+
+def test_double_letters_slide_the_signing_arm_outward_and_back():
+    import numpy as np
+
+    from signgen.pose.skeleton import component_slices, joint_index, to_canonical
+    from signgen.pose.tensors import pose_to_array
+
+    pose, durations = starter.compose_timed("hello", "en", "ase")
+    x, mask = pose_to_array(to_canonical(pose))
+    durations = np.asarray(durations) * len(x) / len(pose.body.data)
+    assert starter.double_letters("hello", "en", "ase") == [2]
+    assert starter.double_letters("all see", "en", "ase") == [1, 5]
+    assert starter.double_letters("llama", "es", "ssp") == []  # Spanish "ll" is one letter of the alphabet
+    slid = starter.slide_double_letters(x, mask, [2], durations, 0.25)
+    hand = component_slices()["RIGHT_HAND_LANDMARKS"]  # the lexicon's ASL signer spells with the right hand
+    dx = slid[:, hand.start, 0] - x[:, hand.start, 0]
+    ends = np.cumsum(durations)
+    frame = lambda f: int(f)  # noqa: E731
+    # h, e and the first l are untouched; the hand is fully out during the second l, away from the body
+    # (the right hand sits at negative x), and back by the middle of the o
+    assert np.abs(dx[: frame(ends[2] - 0.3 * durations[2])]).max() == 0
+    assert np.allclose(dx[frame(ends[2] + 0.3 * durations[3]) + 1 : frame(ends[3])], -0.25, atol=1e-6)
+    assert np.abs(dx[frame(ends[3] + 0.5 * durations[4]) + 1 :]).max() == 0
+    # the handshape, the other arm, the face and the y/z coordinates do not move
+    assert np.allclose(slid[:, hand, 0] - slid[:, hand.start : hand.start + 1, 0], x[:, hand, 0] - x[:, hand.start : hand.start + 1, 0], atol=1e-6)
+    moved = {hand.start + k for k in range(21)} | {joint_index("POSE_LANDMARKS", "RIGHT_WRIST"), joint_index("POSE_LANDMARKS", "RIGHT_ELBOW")}
+    still = [j for j in range(x.shape[1]) if j not in moved]
+    assert np.array_equal(slid[:, still], x[:, still]) and np.array_equal(slid[..., 1:], x[..., 1:])
+    # a text without a doubled letter is left exactly as composed
+    assert starter.double_letters("help me", "en", "ase") == []
+    assert np.array_equal(starter.slide_double_letters(x, mask, [], durations, 0.25), x)
