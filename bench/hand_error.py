@@ -16,27 +16,20 @@ was trained with. Numbers are in normalized units, over the hand joints (wrists 
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import torch
 
 
 def load_model(path: Path, corpus):
-    from safetensors.torch import load_file
-
     from signgen.motion.model import MotionModel
-    from signgen.motion.train import model_stats
+    from signgen.motion.train import checkpoint_model, model_stats
+    from signgen.train.checkpoint import is_checkpoint
 
-    if not (path / "trainer_state.json").exists():
+    if not is_checkpoint(path):
         return MotionModel.from_pretrained(path)
-    run_config = json.loads((path / "trainer_state.json").read_text())["run_config"]
-    model = MotionModel(MotionModel.saved_config(run_config["model"], source=str(path)))
-    shadow = load_file(str(path / "ema.safetensors"))  # the EMA's shadow parameters, in parameter order
-    with torch.no_grad():
-        for i, p in enumerate(p for p in model.parameters() if p.requires_grad):
-            p.copy_(shadow[str(i)])
-    return model.eval(), model_stats(corpus, model)
+    model = checkpoint_model(path)
+    return model, model_stats(corpus, model)
 
 
 def main() -> None:

@@ -237,6 +237,12 @@ def test_fine_tuning_starts_from_a_trained_model(tiny_model, small_corpus, tmp_p
     tuned, _ = MotionModel.from_pretrained(train_motion(small_corpus.root, cfg, tmp_path / "ft", progress=False))
     for (k, a), b in zip(source.state_dict().items(), tuned.state_dict().values()):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4, msg=k)  # one step at lr 1e-12 keeps the weights
+    # a training checkpoint starts from its EMA weights: those the run's final model directory holds
+    ckpt = tiny_model / "checkpoints" / "step-0000006"
+    cfg = load_config(MotionTrainConfig, "tiny", group="motion", overrides=[f"init_from={ckpt}", "train.steps=1", "train.lr=1e-12"])
+    tuned, _ = MotionModel.from_pretrained(train_motion(small_corpus.root, cfg, tmp_path / "ft-ckpt", progress=False))
+    for (k, a), b in zip(source.state_dict().items(), tuned.state_dict().values()):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4, msg=k)
     cfg = load_config(MotionTrainConfig, "tiny", group="motion", overrides=[f"init_from={tiny_model / 'model'}", "model.denoiser.dim=48"])
     with pytest.raises(SigngenError, match=r"init_from=.*tensors .* do not fit this config"):
         train_motion(small_corpus.root, cfg, tmp_path / "bad", progress=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -113,16 +114,34 @@ class MotionLoss(torch.nn.Module):
         return training_loss(self.model, self.scheduler, batch, self.model.cfg.loss, self.model.cfg.diffusion)
 
 
+def checkpoint_model(path: str | Path) -> MotionModel:
+    """The motion model of a training checkpoint (`checkpoints/step-N`), with its EMA weights and the config
+    it was trained with."""
+    from ..train.checkpoint import ema_state_dict
+
+    run_config = json.loads((Path(path) / "trainer_state.json").read_text())["run_config"]
+    model = MotionModel(MotionModel.saved_config(run_config["model"], source=str(path)))
+    try:
+        state = ema_state_dict(path, model)
+        model.load_state_dict(state, strict=False)
+    except (ValueError, RuntimeError) as e:
+        raise SigngenError(f"{path}: the checkpoint's weights do not match its own config ({e}); it is damaged or from another version") from None
+    return model.eval()
+
+
 def init_weights(model: MotionModel, directory: str | Path) -> None:
-    """Load a trained motion model's weights into `model` (fine-tuning). Modules the source lacks keep their
-    fresh initialization; anything else that differs is an error."""
+    """Load a trained motion model's weights into `model` (fine-tuning): a model directory, or a training
+    checkpoint directory (its EMA weights). Modules the source lacks keep their fresh initialization; anything
+    else that differs is an error."""
     from safetensors.torch import load_file
+
+    from ..train.checkpoint import is_checkpoint
 
     path = Path(directory) / "model.safetensors"
     if not path.exists():
-        raise SigngenError(f"init_from={directory}: not a motion model directory (no model.safetensors)")
+        raise SigngenError(f"init_from={directory}: not a motion model or checkpoint directory (no model.safetensors)")
     own = model.state_dict()
-    state = load_file(str(path))
+    state = checkpoint_model(directory).state_dict() if is_checkpoint(Path(directory)) else load_file(str(path))
     wrong = [k for k, v in state.items() if k not in own or own[k].shape != v.shape]
     if wrong:
         raise SigngenError(

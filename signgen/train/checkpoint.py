@@ -57,6 +57,20 @@ def latest_checkpoint(directory: Path) -> Path | None:
     return done[-1] if done else None
 
 
+def is_checkpoint(path: Path) -> bool:
+    return (Path(path) / STATE).exists()
+
+
+def ema_state_dict(path: Path, module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """A checkpoint's EMA weights by parameter name of `module` (the network the checkpoint was trained as):
+    the EMA keeps its shadow parameters in the order of the module's trainable parameters."""
+    shadow = load_file(str(Path(path) / "ema.safetensors"))
+    names = [name for name, p in module.named_parameters() if p.requires_grad]
+    if len(names) != len(shadow):
+        raise ValueError(f"{path}: {len(shadow)} EMA tensors for {len(names)} trainable parameters")
+    return {name: shadow[str(i)] for i, name in enumerate(names)}
+
+
 def load_checkpoint(path: Path, model: torch.nn.Module, ema, opt, lr_sched) -> dict:
     load_model(model, str(path / "model.safetensors"))
     shadow = load_file(str(path / "ema.safetensors"))
