@@ -1,0 +1,91 @@
+"""Does a motion model sign doubled letters (the "ll" of "hello") with the sideways slide of the starter corpus?
+
+For every text of the split with a doubled letter, the signing wrist's sideways position (outward, away from
+the body, in shoulder widths) is averaged over the middle half of the first and of the second letter; the
+slide is the difference. Letter frames come from the corpus timing for the ground truth and from the model's
+own per-letter duration prediction for generated poses. As a control, the same number is taken for every pair
+of adjacent different letters (the arm's ordinary drift from letter to letter).
+
+    python bench/double_letters.py --corpus corpora/starter --model signgen/models/motion --split test,val
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import torch
+
+from data_prep.starter import double_letters
+from signgen.corpus import Corpus
+from signgen.motion.generate import generate_arrays
+from signgen.motion.model import MotionModel
+from signgen.pose.skeleton import component_slices, joint_index
+
+
+def outward_wrist(x: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
+    """(T,) sideways position of the signing wrist, positive away from the body; None without a hand."""
+    slices = component_slices()
+    side = max(("RIGHT", "LEFT"), key=lambda s: int(mask[:, slices[f"{s}_HAND_LANDMARKS"]].sum()))
+    if not mask[:, slices[f"{side}_HAND_LANDMARKS"]].any():
+        return None
+    wrist = x[:, joint_index("POSE_LANDMARKS", f"{side}_WRIST"), 0]
+    return wrist * (-1.0 if side == "RIGHT" else 1.0)  # the right hand signs at negative x
+
+
+def slides(track: np.ndarray, durations: np.ndarray, pairs: list[int]) -> list[float]:
+    """Mean position over the middle half of letter i+1 minus that of letter i, for each i in pairs."""
+    ends = np.cumsum(durations)
+    starts = ends - durations
+
+    def middle(i: int) -> float:
+        a, b = starts[i] + 0.25 * durations[i], ends[i] - 0.25 * durations[i]
+        frames = np.arange(int(np.floor(a)), int(np.ceil(b)))
+        frames = frames[(frames >= 0) & (frames < len(track))]
+        return float(track[frames].mean()) if len(frames) else float("nan")
+
+    return [middle(i + 1) - middle(i) for i in pairs]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", required=True)
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--split", default="test,val")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+
+    corpus = Corpus(args.corpus)
+    model, stats = MotionModel.from_pretrained(args.model)
+    samples = [s for split in args.split.split(",") for s in corpus.split(split)]
+    samples = [s for s in samples if s.char_durations() is not None and double_letters(s.text, s.spoken_language, s.signed_language)]
+    texts, langs = [s.text for s in samples], [s.signed_language for s in samples]
+    generated = generate_arrays(model, stats, texts, langs, seed=args.seed)
+    with torch.no_grad():
+        _, per_token = model.predict_frames(model.encode_text(texts, langs))
+    rows = {"ground truth": ([], []), "model": ([], [])}
+    for k, s in enumerate(samples):
+        doubles = double_letters(s.text, s.spoken_language, s.signed_language)
+        others = [i for i in range(len(s.text) - 1) if i not in doubles and " " not in s.text[i : i + 2]]
+        x, mask = corpus.load(s)
+        gen_x, gen_mask = generated[k]
+        predicted = per_token[k, : len(s.text)].numpy()
+        for name, (px, pm, dur) in {
+            "ground truth": (x, mask, s.char_durations()),
+            "model": (gen_x, gen_mask, predicted * len(gen_x) / predicted.sum()),
+        }.items():
+            track = outward_wrist(px, pm)
+            if track is not None:
+                rows[name][0].extend(slides(track, dur, doubles))
+                rows[name][1].extend(slides(track, dur, others))
+    print(f"{len(samples)} texts with a doubled letter ({args.split}); slide in shoulder widths, outward positive\n")
+    print("| poses | doubled letters | mean slide | slides > 0.1 | adjacent different letters: mean, mean abs |")
+    print("|---|---|---|---|---|")
+    for name, (double, other) in rows.items():
+        d, o = np.array(double), np.array(other)
+        d, o = d[~np.isnan(d)], o[~np.isnan(o)]
+        print(f"| {name} | {len(d)} | {d.mean():+.3f} | {100 * (d > 0.1).mean():.0f}% | {o.mean():+.3f}, {np.abs(o).mean():.3f} |")
+
+
+if __name__ == "__main__":
+    main()
