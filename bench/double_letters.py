@@ -7,11 +7,13 @@ own per-letter duration prediction for generated poses. As a control, the same n
 of adjacent different letters (the arm's ordinary drift from letter to letter).
 
     python bench/double_letters.py --corpus corpora/starter --model signgen/models/motion --split test,val
+    python bench/double_letters.py --corpus corpora/starter --model runs/motion/checkpoints/step-0001500
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -20,7 +22,9 @@ from data_prep.starter import double_letters
 from signgen.corpus import Corpus
 from signgen.motion.generate import generate_arrays
 from signgen.motion.model import MotionModel
+from signgen.motion.train import checkpoint_model, model_stats
 from signgen.pose.skeleton import component_slices, joint_index
+from signgen.train.checkpoint import is_checkpoint
 
 
 def outward_wrist(x: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
@@ -50,13 +54,17 @@ def slides(track: np.ndarray, durations: np.ndarray, pairs: list[int]) -> list[f
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", required=True)
-    ap.add_argument("--model", required=True)
+    ap.add_argument("--model", required=True, help="a model directory or a training checkpoint directory")
     ap.add_argument("--split", default="test,val")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
     corpus = Corpus(args.corpus)
-    model, stats = MotionModel.from_pretrained(args.model)
+    if is_checkpoint(Path(args.model)):  # a training checkpoint: its EMA weights
+        model = checkpoint_model(args.model)
+        stats = model_stats(corpus, model)
+    else:
+        model, stats = MotionModel.from_pretrained(args.model)
     samples = [s for split in args.split.split(",") for s in corpus.split(split)]
     samples = [s for s in samples if s.char_durations() is not None and double_letters(s.text, s.spoken_language, s.signed_language)]
     texts, langs = [s.text for s in samples], [s.signed_language for s in samples]

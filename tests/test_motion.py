@@ -1,3 +1,4 @@
+import copy
 import json
 
 import pytest
@@ -243,6 +244,14 @@ def test_fine_tuning_starts_from_a_trained_model(tiny_model, small_corpus, tmp_p
     tuned, _ = MotionModel.from_pretrained(train_motion(small_corpus.root, cfg, tmp_path / "ft-ckpt", progress=False))
     for (k, a), b in zip(source.state_dict().items(), tuned.state_dict().values()):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4, msg=k)
+    # a model from before an option (no doubled-letter marks) fine-tunes into a config with it; the new module is named
+    legacy_cfg = copy.deepcopy(source.cfg)
+    legacy_cfg.text.mark_repeats = False
+    MotionModel(legacy_cfg).save_pretrained(tmp_path / "legacy", MotionModel.from_pretrained(tiny_model / "model")[1])
+    capsys.readouterr()
+    cfg = load_config(MotionTrainConfig, "tiny", group="motion", overrides=[f"init_from={tmp_path / 'legacy'}", "train.steps=1"])
+    train_motion(small_corpus.root, cfg, tmp_path / "ft-legacy", progress=False)
+    assert "new modules start fresh: text_encoder.repeat\n" in capsys.readouterr().out
     cfg = load_config(MotionTrainConfig, "tiny", group="motion", overrides=[f"init_from={tiny_model / 'model'}", "model.denoiser.dim=48"])
     with pytest.raises(SigngenError, match=r"init_from=.*tensors .* do not fit this config"):
         train_motion(small_corpus.root, cfg, tmp_path / "bad", progress=False)
@@ -272,3 +281,24 @@ def test_length_groups_cut_padding_and_keep_every_sample_equally_likely(small_co
     # each sample is drawn as often as with plain random batches (within sampling noise)
     assert np.abs(p_grouped - 1 / len(lengths)).max() < 0.35 / len(lengths)
     assert np.abs(p_plain - 1 / len(lengths)).max() < 0.35 / len(lengths)
+
+
+def test_character_encoder_marks_doubled_letters():
+    from signgen.text.encoders import CharTextEncoder
+
+    enc = CharTextEncoder(TextEncoderConfig(kind="char", alphabet=" ehlo", dim=16, layers=1, heads=2))
+    ids = [[enc.vocab[c] for c in t] + [0] * (9 - len(t)) for t in ("hello", "hell oo l")]
+    tokens = torch.tensor(ids)
+    flags = enc.repeats(tokens, tokens != 0).int().tolist()
+    assert flags == [[0, 0, 0, 1, 0, 0, 0, 0, 0], [0, 0, 0, 1, 0, 0, 1, 0, 0]]  # padding is never a repeat
+    torch.testing.assert_close(enc.repeat.weight, torch.zeros(2, 16))  # a no-op until trained
+    enc.eval()
+    with torch.no_grad():
+        plain, _ = enc(["hello", "helo"])
+        enc.repeat.weight[1] = torch.linspace(-1, 1, 16)  # (a constant vector would vanish in the LayerNorms)
+        marked, _ = enc(["hello", "helo"])
+    assert not torch.allclose(plain[0], marked[0])  # the flag reaches the tokens of a text with a double
+    torch.testing.assert_close(plain[1], marked[1])  # and leaves a text without one alone
+    # a model saved before the option existed loads without it (and with its own weights)
+    legacy = MotionModel.saved_config({"text": {"kind": "char", "alphabet": "ab"}}, source="old")
+    assert legacy.text.mark_repeats is False

@@ -197,12 +197,13 @@ class MotionModel(nn.Module):
     def saved_config(data: dict, source: str) -> MotionConfig:
         """A stored model config (config.json, or a checkpoint's run config) -> MotionConfig. Configs written
         before an option existed were trained without it, so missing options are read as off."""
-        data = {**data, "denoiser": dict(data.get("denoiser", {}))}
+        data = {**data, "denoiser": dict(data.get("denoiser", {})), "text": dict(data.get("text", {}))}
         data.setdefault("hand_relative", False)
         data.setdefault("language_tokens", False)
         data.setdefault("letter_durations", False)
         data["denoiser"].setdefault("align_sigma", 0.0)
         data["denoiser"].setdefault("aligned_input", False)
+        data["text"].setdefault("mark_repeats", False)
         return config_from_dict(MotionConfig, data, source=source)
 
     @classmethod

@@ -149,7 +149,7 @@ def init_weights(model: MotionModel, directory: str | Path) -> None:
             "corpus languages and alphabet it was trained with"
         )
     missing = model.load_state_dict(state, strict=False).missing_keys
-    fresh = sorted({k.split(".")[0] for k in missing if not model._is_frozen_pretrained(k)})
+    fresh = sorted({k.rsplit(".", 1)[0] for k in missing if not model._is_frozen_pretrained(k)})
     print(f"initialized from {directory}" + (f"; new modules start fresh: {', '.join(fresh)}" if fresh else ""))
 
 

@@ -25,6 +25,10 @@ class TextEncoderConfig:
     layers: int = 2
     heads: int = 4
     lowercase: bool = True
+    # Add a learned "same letter as the one before" embedding to each character (zero at the start), so a
+    # doubled letter is told from a held one at the input: fingerspelling marks the second of two equal letters
+    # with a movement of its own, which a small encoder otherwise has to discover from its neighbours.
+    mark_repeats: bool = True
 
 
 def minilm_path() -> Path:
@@ -63,6 +67,16 @@ class CharTextEncoder(TextEncoder):
         layer = nn.TransformerEncoderLayer(cfg.dim, cfg.heads, cfg.dim * 4, dropout=0.1, batch_first=True, norm_first=True)
         self.encoder = nn.TransformerEncoder(layer, cfg.layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(cfg.dim)
+        if cfg.mark_repeats:
+            self.repeat = nn.Embedding(2, cfg.dim)
+            nn.init.zeros_(self.repeat.weight)  # starts as a no-op (also when fine-tuning a model without it)
+
+    @staticmethod
+    def repeats(tokens: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """(B, L) True where a character equals the one before it (the second l of "hello")."""
+        out = torch.zeros_like(mask)
+        out[:, 1:] = (tokens[:, 1:] == tokens[:, :-1]) & mask[:, 1:]
+        return out
 
     def _norm_text(self, t: str) -> str:
         t = " ".join(t.split())
@@ -87,6 +101,8 @@ class CharTextEncoder(TextEncoder):
             tokens[b, : len(row)] = torch.tensor(row, dtype=torch.long)
         mask = tokens != 0
         h = self.embed(tokens) + self.pos(torch.arange(length, device=device))[None]
+        if self.cfg.mark_repeats:
+            h = h + self.repeat(self.repeats(tokens, mask).long())
         h = self.encoder(h, src_key_padding_mask=~mask)
         return self.norm(h), mask
 
