@@ -302,3 +302,14 @@ def test_character_encoder_marks_doubled_letters():
     # a model saved before the option existed loads without it (and with its own weights)
     legacy = MotionModel.saved_config({"text": {"kind": "char", "alphabet": "ab"}}, source="old")
     assert legacy.text.mark_repeats is False
+
+
+def test_loss_weights_hand_location_on_its_own():
+    from signgen.motion.model import joint_weights
+    from signgen.pose.skeleton import component_slices, joint_index
+
+    w = joint_weights(178, hand_weight=2.0, location_weight=8.0)
+    places = [joint_index("POSE_LANDMARKS", "LEFT_WRIST"), joint_index("POSE_LANDMARKS", "RIGHT_WRIST")]
+    places += [sl.start for name, sl in component_slices().items() if name.endswith("HAND_LANDMARKS")]
+    assert sorted(torch.nonzero(w == 8.0).flatten().tolist()) == sorted(places)
+    assert (w == 2.0).sum() == 40 and (w == 1.0).sum() == 178 - 44  # fingers 2; body and face 1

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from ..errors import SigngenError
 from .config import DiffusionConfig, LossConfig
-from .model import MotionModel, hand_weights
+from .model import MotionModel, joint_weights
 
 SAMPLERS = ("ddim", "dpmsolver++", "unipc", "ddpm")
 
@@ -56,7 +56,7 @@ def training_loss(
     drop = torch.rand(b, device=device, generator=generator) < diffusion_cfg.cond_drop
     x0_hat, vis_logits = model(x_t, t, model.drop_condition(cond, drop), frame_mask, positions)
 
-    w_joint = hand_weights(x0.shape[2], loss_cfg.hands).to(device)  # (J,)
+    w_joint = joint_weights(x0.shape[2], loss_cfg.hands, loss_cfg.location).to(device)  # (J,)
     valid = (joint_mask & frame_mask[..., None]).float() * w_joint  # (B,T,J)
     recon = masked_mean(((x0_hat - x0) ** 2).mean(-1), valid)
     vel_valid = valid[:, 1:] * valid[:, :-1].bool().float()

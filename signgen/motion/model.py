@@ -233,10 +233,16 @@ class MotionModel(nn.Module):
         return model.to(device).eval(), NormStats.load(directory)
 
 
-def hand_weights(joints: int, hand_weight: float) -> torch.Tensor:
-    """(J,) loss weights: 1 for body and face, `hand_weight` for the 42 hand joints."""
+def joint_weights(joints: int, hand_weight: float, location_weight: float = 1.0) -> torch.Tensor:
+    """(J,) loss weights: 1 for body and face, `hand_weight` for the 42 hand joints, and `location_weight` for
+    the four joints that place the hands (both body wrists and both hand roots)."""
+    from ..pose.skeleton import joint_index
+
     w = torch.ones(joints)
     for name, sl in component_slices().items():
         if name.endswith("HAND_LANDMARKS"):
             w[sl] = hand_weight
+            w[sl.start] = location_weight
+    for side in ("LEFT", "RIGHT"):
+        w[joint_index("POSE_LANDMARKS", f"{side}_WRIST")] = location_weight
     return w
