@@ -15,7 +15,7 @@ from torch import nn
 
 from ..config import config_from_dict, config_to_dict
 from ..errors import SigngenError
-from ..pose.skeleton import component_slices
+from ..pose.skeleton import component_slices, joint_index
 from ..pose.tensors import NormStats, hands_from_wrist, hands_to_wrist
 from ..text.encoders import build_text_encoder
 from .config import MotionConfig
@@ -236,8 +236,6 @@ class MotionModel(nn.Module):
 def joint_weights(joints: int, hand_weight: float, location_weight: float = 1.0) -> torch.Tensor:
     """(J,) loss weights: 1 for body and face, `hand_weight` for the 42 hand joints, and `location_weight` for
     the four joints that place the hands (both body wrists and both hand roots)."""
-    from ..pose.skeleton import joint_index
-
     w = torch.ones(joints)
     for name, sl in component_slices().items():
         if name.endswith("HAND_LANDMARKS"):

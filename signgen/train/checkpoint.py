@@ -53,7 +53,7 @@ def save_checkpoint(directory: Path, step: int, model: torch.nn.Module, ema, opt
 
 
 def latest_checkpoint(directory: Path) -> Path | None:
-    done = sorted(p for p in directory.glob("step-*") if (p / STATE).exists())
+    done = sorted(p for p in directory.glob("step-*") if is_checkpoint(p))
     return done[-1] if done else None
 
 
