@@ -13,7 +13,6 @@ of adjacent different letters (the arm's ordinary drift from letter to letter).
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -21,10 +20,8 @@ import torch
 from data_prep.starter import double_letters
 from signgen.corpus import Corpus
 from signgen.motion.generate import generate_arrays
-from signgen.motion.model import MotionModel
-from signgen.motion.train import checkpoint_model, model_stats
+from signgen.motion.train import model_or_checkpoint
 from signgen.pose.skeleton import component_slices, joint_index
-from signgen.train.checkpoint import is_checkpoint
 
 
 def outward_wrist(x: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
@@ -60,11 +57,7 @@ def main() -> None:
     args = ap.parse_args()
 
     corpus = Corpus(args.corpus)
-    if is_checkpoint(Path(args.model)):  # a training checkpoint: its EMA weights
-        model = checkpoint_model(args.model)
-        stats = model_stats(corpus, model)
-    else:
-        model, stats = MotionModel.from_pretrained(args.model)
+    model, stats = model_or_checkpoint(args.model, corpus)
     samples = [s for split in args.split.split(",") for s in corpus.split(split)]
     samples = [s for s in samples if s.char_durations() is not None and double_letters(s.text, s.spoken_language, s.signed_language)]
     texts, langs = [s.text for s in samples], [s.signed_language for s in samples]

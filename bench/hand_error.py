@@ -16,26 +16,14 @@ was trained with. Numbers are in normalized units, over the hand joints (wrists 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import torch
-
-
-def load_model(path: Path, corpus):
-    from signgen.motion.model import MotionModel
-    from signgen.motion.train import checkpoint_model, model_stats
-    from signgen.train.checkpoint import is_checkpoint
-
-    if not is_checkpoint(path):
-        return MotionModel.from_pretrained(path)
-    model = checkpoint_model(path)
-    return model, model_stats(corpus, model)
 
 
 def main() -> None:
     from signgen.corpus import Corpus
     from signgen.motion.diffusion import make_scheduler
-    from signgen.motion.train import MotionData
+    from signgen.motion.train import MotionData, model_or_checkpoint
     from signgen.pose.skeleton import component_slices
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -48,7 +36,7 @@ def main() -> None:
     args = ap.parse_args()
 
     corpus = Corpus(args.corpus)
-    model, stats = load_model(Path(args.model), corpus)
+    model, stats = model_or_checkpoint(args.model, corpus)
     data = MotionData(corpus, args.split, model)
     data.stats = stats
     batch = data.batch(range(min(args.samples, len(data.items))), None, None, 0)

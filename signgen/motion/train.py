@@ -129,6 +129,16 @@ def checkpoint_model(path: str | Path) -> MotionModel:
     return model.eval()
 
 
+def model_or_checkpoint(path: str | Path, corpus: Corpus) -> tuple[MotionModel, NormStats]:
+    """A motion model directory, or a training checkpoint (EMA weights, with statistics from `corpus`'s train split)."""
+    from ..train.checkpoint import is_checkpoint
+
+    if not is_checkpoint(Path(path)):
+        return MotionModel.from_pretrained(path)
+    model = checkpoint_model(path)
+    return model, model_stats(corpus, model)
+
+
 def init_weights(model: MotionModel, directory: str | Path) -> None:
     """Load a trained motion model's weights into `model` (fine-tuning): a model directory, or a training
     checkpoint directory (its EMA weights). Modules the source lacks keep their fresh initialization; anything
