@@ -283,6 +283,33 @@ def test_length_groups_cut_padding_and_keep_every_sample_equally_likely(small_co
     assert np.abs(p_plain - 1 / len(lengths)).max() < 0.35 / len(lengths)
 
 
+def test_double_letter_weight_draws_doubled_texts_more_often(small_corpus, tiny_model):
+    import numpy as np
+
+    from signgen.motion.train import MotionData, has_double_letter
+
+    assert has_double_letter("Hello") and has_double_letter("aa b") and not has_double_letter("a a") and not has_double_letter("help")
+    model, _ = MotionModel.from_pretrained(tiny_model / "model")
+    data = MotionData(small_corpus, "train", model)
+    for i in range(0, len(data.items), 5):  # the tiny corpus has no doubled letters: give a fifth of it one
+        data.items[i] = ("a" + data.items[i][0][0] * 2, *data.items[i][1:])
+    doubled = np.array([has_double_letter(item[0]) for item in data.items])
+    assert data.set_double_letter_weight(2) == doubled.sum() and 0 < doubled.sum() < len(doubled)
+
+    def share(weight: float) -> float:
+        data.set_double_letter_weight(weight)
+        rng = np.random.default_rng(0)
+        idx = np.concatenate([data.length_group(rng, 8, 4) for _ in range(2000)])
+        return float(doubled[idx].mean())
+
+    p = doubled.mean()
+    assert abs(share(1) - p) < 0.03
+    expected = 4 * p / (4 * p + 1 - p)
+    assert abs(share(4) - expected) < 0.03 and expected > p + 0.1
+    with pytest.raises(SigngenError, match="double_letter_weight=0"):
+        data.set_double_letter_weight(0)
+
+
 def test_character_encoder_marks_doubled_letters():
     from signgen.text.encoders import CharTextEncoder
 

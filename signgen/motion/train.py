@@ -33,6 +33,10 @@ class MotionTrainConfig:
     # group of batch_size, so a batch is padded to similar lengths (every sample stays equally likely). On the
     # starter corpus 16 cuts padding from 63% of the frames to 12% (plain random batches: 1).
     length_groups: int = 16
+    # Sampling weight of training texts with a doubled letter ("hello"), against 1 for the rest. The second of two
+    # equal letters has a movement of its own (the starter corpus's slide) that lives in a few frames of 6% of
+    # the texts, so it is learnt slowly at 1; a higher weight shows it more often (it also biases the data mix).
+    double_letter_weight: float = 1.0
     # start from a trained motion model's weights (a model directory): fine-tuning. Its sizes, languages and
     # alphabet must match what this config and corpus build; modules it lacks (a newer option) start fresh.
     init_from: str = ""
@@ -47,6 +51,7 @@ class MotionData:
         self.max_frames = model.cfg.denoiser.max_frames
         self.stats: NormStats | None = None  # set by train_motion (from the train split)
         self.items, self.durations = [], []
+        self.weights: np.ndarray | None = None  # per-sample draw probabilities (set_double_letter_weight); None = uniform
         for s in corpus.split(split):
             x, mask = corpus.load(s)
             if len(x) > self.max_frames:
@@ -54,10 +59,21 @@ class MotionData:
             self.items.append((s.text, s.signed_language, x, mask))
             self.durations.append(s.char_durations())
 
+    def set_double_letter_weight(self, weight: float) -> int:
+        """Draw texts with a doubled letter `weight` times as often as the others; returns how many there are."""
+        if weight <= 0:
+            raise SigngenError(f"double_letter_weight={weight}: give a positive weight (1 = every text equally often)")
+        doubled = np.array([has_double_letter(text) for text, *_ in self.items])
+        w = np.where(doubled, weight, 1.0)
+        self.weights = None if weight == 1 or not doubled.any() else w / w.sum()
+        return int(doubled.sum())
+
     def length_group(self, rng: np.random.Generator, batch_size: int, groups: int) -> np.ndarray:
-        """batch_size random sample indices of similar length: `groups` batches' worth drawn uniformly, sorted by
-        length, and one of the groups picked at random (so each sample's chance of a place is unchanged)."""
-        idx = rng.integers(0, len(self.items), batch_size * max(1, groups))
+        """batch_size random sample indices of similar length: `groups` batches' worth drawn (uniformly, or by
+        `weights`), sorted by length, and one of the groups picked at random (so each sample's chance of a
+        place is unchanged by the grouping)."""
+        n = batch_size * max(1, groups)
+        idx = rng.integers(0, len(self.items), n) if self.weights is None else rng.choice(len(self.items), n, p=self.weights)
         if groups <= 1:
             return idx
         idx = idx[np.argsort([len(self.items[i][2]) for i in idx], kind="stable")]
@@ -92,6 +108,13 @@ class MotionData:
             x0[k, : len(x)], jm[k, : len(x)], fm[k, : len(x)] = x, m, True
         return {"x0": torch.from_numpy(x0), "joint_mask": torch.from_numpy(jm), "frame_mask": torch.from_numpy(fm),
                 "texts": [r[0] for r in rows], "langs": [r[1] for r in rows], "durations": torch.from_numpy(durations)}
+
+
+def has_double_letter(text: str) -> bool:
+    """A letter directly followed by the same letter, case-blind ("hello"; what the character encoder's
+    repeat mark fires on)."""
+    t = text.lower()
+    return any(a == b and not a.isspace() for a, b in zip(t, t[1:]))
 
 
 def model_stats(corpus: Corpus, model: MotionModel, train: MotionData | None = None) -> NormStats:
@@ -198,6 +221,9 @@ def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | 
     if cfg.init_from:
         init_weights(model, cfg.init_from)
     train = MotionData(corpus, "train", model)
+    if cfg.double_letter_weight != 1:
+        n = train.set_double_letter_weight(cfg.double_letter_weight)
+        print(f"{n} of {len(train.items)} training texts have a doubled letter; drawn {cfg.double_letter_weight:g}x as often")
     val = MotionData(corpus, "val", model)
     stats = model_stats(corpus, model, train)
     train.stats = val.stats = stats
