@@ -8,6 +8,10 @@ of adjacent different letters (the arm's ordinary drift from letter to letter).
 
     python bench/double_letters.py --corpus corpora/starter --model signgen/models/motion --split test,val
     python bench/double_letters.py --corpus corpora/starter --model runs/motion/checkpoints/step-0001500
+    python bench/double_letters.py --corpus corpora/starter --model signgen/models/motion --text hello --lang ase --seeds 4
+
+With --text, one text is generated at each seed and every letter-to-letter move is printed (the doubled ones
+marked), the check for "does `signgen pose hello` show two Ls".
 """
 
 from __future__ import annotations
@@ -54,10 +58,15 @@ def main() -> None:
     ap.add_argument("--model", required=True, help="a model directory or a training checkpoint directory")
     ap.add_argument("--split", default="test,val")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--text", help="measure this one text (with --lang) at --seeds seeds instead of a split")
+    ap.add_argument("--lang", default="ase")
+    ap.add_argument("--seeds", type=int, default=4)
     args = ap.parse_args()
 
     corpus = Corpus(args.corpus)
     model, stats = model_or_checkpoint(args.model, corpus)
+    if args.text:
+        return one_text(model, stats, args.text, args.lang, args.seeds)
     samples = [s for split in args.split.split(",") for s in corpus.split(split)]
     samples = [s for s in samples if s.char_durations() is not None and double_letters(s.text, s.spoken_language, s.signed_language)]
     texts, langs = [s.text for s in samples], [s.signed_language for s in samples]
@@ -86,6 +95,21 @@ def main() -> None:
         d, o = np.array(double), np.array(other)
         d, o = d[~np.isnan(d)], o[~np.isnan(o)]
         print(f"| {name} | {len(d)} | {d.mean():+.3f} | {100 * (d > 0.1).mean():.0f}% | {o.mean():+.3f}, {np.abs(o).mean():.3f} |")
+
+
+def one_text(model, stats, text: str, lang: str, seeds: int) -> None:
+    pairs = list(range(len(text) - 1))
+    print(f"{text!r} ({lang}): outward wrist move from each letter to the next, shoulder widths; * = doubled letter\n")
+    print("| seed | frames | " + " | ".join(f"{text[i]}{text[i + 1]}{'*' if text[i] == text[i + 1] else ''}" for i in pairs) + " |")
+    print("|---|---|" + "---|" * len(pairs))
+    with torch.no_grad():
+        _, per_token = model.predict_frames(model.encode_text([text], [lang]))
+    for seed in range(seeds):
+        ((x, mask),) = generate_arrays(model, stats, [text], [lang], seed=seed)
+        predicted = per_token[0, : len(text)].numpy()
+        track = outward_wrist(x, mask)
+        moves = slides(track, predicted * len(x) / predicted.sum(), pairs) if track is not None else [float("nan")] * len(pairs)
+        print(f"| {seed} | {len(x)} | " + " | ".join(f"{v:+.3f}" for v in moves) + " |")
 
 
 if __name__ == "__main__":
