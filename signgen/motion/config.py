@@ -30,7 +30,7 @@ class DiffusionConfig:
     beta_schedule: str = "squaredcos_cap_v2"  # cosine schedule (diffusers name)
     sampler: str = "dpmsolver++"  # ddim | dpmsolver++ | unipc | ddpm
     steps: int = 20
-    guidance: float = 1.5  # classifier-free guidance scale; 1 = no guidance (1.5 chosen on validation: docs/evaluation.md)
+    guidance: float = 1.5  # classifier-free guidance scale; 1 = no guidance (pick per model on validation: docs/evaluation.md; the shipped model uses 2)
     cond_drop: float = 0.1  # probability of dropping the text condition in training
 
 
