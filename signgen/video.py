@@ -20,7 +20,10 @@ def write_mp4(frames: Iterable[np.ndarray], path: str | Path, fps: float = 25.0,
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    from .pose.io import usual_file_mode
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".mp4")
+    usual_file_mode(fd)
     os.close(fd)
     n = 0
     try:

@@ -30,11 +30,20 @@ def read_pose(path: str | Path) -> Pose:
     return pose
 
 
+def usual_file_mode(fd: int) -> None:
+    """Give a file from tempfile.mkstemp (created 0600) the mode a plain open() would: 0666 less the umask,
+    so an output renamed into place is as readable as any other file the user writes."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     """Write to a temporary file beside `path`, then rename: an interruption never leaves a partial file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    usual_file_mode(fd)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
