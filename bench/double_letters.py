@@ -19,37 +19,12 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-import torch
 
 from data_prep.starter import double_letters
 from signgen.corpus import Corpus
+from signgen.eval.letters import letter_moves, outward_wrist, predicted_letter_frames
 from signgen.motion.generate import generate_arrays
 from signgen.motion.train import model_or_checkpoint
-from signgen.pose.skeleton import component_slices, joint_index
-
-
-def outward_wrist(x: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
-    """(T,) sideways position of the signing wrist, positive away from the body; None without a hand."""
-    slices = component_slices()
-    side = max(("RIGHT", "LEFT"), key=lambda s: int(mask[:, slices[f"{s}_HAND_LANDMARKS"]].sum()))
-    if not mask[:, slices[f"{side}_HAND_LANDMARKS"]].any():
-        return None
-    wrist = x[:, joint_index("POSE_LANDMARKS", f"{side}_WRIST"), 0]
-    return wrist * (-1.0 if side == "RIGHT" else 1.0)  # the right hand signs at negative x
-
-
-def slides(track: np.ndarray, durations: np.ndarray, pairs: list[int]) -> list[float]:
-    """Mean position over the middle half of letter i+1 minus that of letter i, for each i in pairs."""
-    ends = np.cumsum(durations)
-    starts = ends - durations
-
-    def middle(i: int) -> float:
-        a, b = starts[i] + 0.25 * durations[i], ends[i] - 0.25 * durations[i]
-        frames = np.arange(int(np.floor(a)), int(np.ceil(b)))
-        frames = frames[(frames >= 0) & (frames < len(track))]
-        return float(track[frames].mean()) if len(frames) else float("nan")
-
-    return [middle(i + 1) - middle(i) for i in pairs]
 
 
 def main() -> None:
@@ -71,23 +46,21 @@ def main() -> None:
     samples = [s for s in samples if s.char_durations() is not None and double_letters(s.text, s.spoken_language, s.signed_language)]
     texts, langs = [s.text for s in samples], [s.signed_language for s in samples]
     generated = generate_arrays(model, stats, texts, langs, seed=args.seed)
-    with torch.no_grad():
-        _, per_token = model.predict_frames(model.encode_text(texts, langs))
+    predicted = predicted_letter_frames(model, texts, langs, [len(g[0]) for g in generated])
     rows = {"ground truth": ([], []), "model": ([], [])}
     for k, s in enumerate(samples):
         doubles = double_letters(s.text, s.spoken_language, s.signed_language)
         others = [i for i in range(len(s.text) - 1) if i not in doubles and " " not in s.text[i : i + 2]]
         x, mask = corpus.load(s)
         gen_x, gen_mask = generated[k]
-        predicted = per_token[k, : len(s.text)].numpy()
         for name, (px, pm, dur) in {
             "ground truth": (x, mask, s.char_durations()),
-            "model": (gen_x, gen_mask, predicted * len(gen_x) / predicted.sum()),
+            "model": (gen_x, gen_mask, predicted[k]),
         }.items():
             track = outward_wrist(px, pm)
             if track is not None:
-                rows[name][0].extend(slides(track, dur, doubles))
-                rows[name][1].extend(slides(track, dur, others))
+                rows[name][0].extend(letter_moves(track, dur, doubles))
+                rows[name][1].extend(letter_moves(track, dur, others))
     print(f"{len(samples)} texts with a doubled letter ({args.split}); slide in shoulder widths, outward positive\n")
     print("| poses | doubled letters | mean slide | slides > 0.1 | adjacent different letters: mean, mean abs |")
     print("|---|---|---|---|---|")
@@ -102,13 +75,11 @@ def one_text(model, stats, text: str, lang: str, seeds: int) -> None:
     print(f"{text!r} ({lang}): outward wrist move from each letter to the next, shoulder widths; * = doubled letter\n")
     print("| seed | frames | " + " | ".join(f"{text[i]}{text[i + 1]}{'*' if text[i] == text[i + 1] else ''}" for i in pairs) + " |")
     print("|---|---|" + "---|" * len(pairs))
-    with torch.no_grad():
-        _, per_token = model.predict_frames(model.encode_text([text], [lang]))
     for seed in range(seeds):
         ((x, mask),) = generate_arrays(model, stats, [text], [lang], seed=seed)
-        predicted = per_token[0, : len(text)].numpy()
+        (durations,) = predicted_letter_frames(model, [text], [lang], [len(x)])
         track = outward_wrist(x, mask)
-        moves = slides(track, predicted * len(x) / predicted.sum(), pairs) if track is not None else [float("nan")] * len(pairs)
+        moves = letter_moves(track, durations, pairs) if track is not None else [float("nan")] * len(pairs)
         print(f"| {seed} | {len(x)} | " + " | ".join(f"{v:+.3f}" for v in moves) + " |")
 
 

@@ -77,25 +77,13 @@ def test_shipped_motion_model_slides_the_second_l_of_hello():
     (data_prep.starter.slide_double_letters, +0.24 shoulder widths there). The shipped model must show it for
     "hello" (it measures +0.16 at seeds 0-3, bench/double_letters.py --text hello); the model shipped before
     it had -0.01, one long L."""
-    import numpy as np
-    import torch
-
+    from signgen.eval.letters import letter_moves, outward_wrist, predicted_letter_frames
     from signgen.motion.generate import generate_arrays
     from signgen.motion.model import MotionModel
-    from signgen.pose.skeleton import joint_index
 
     model, stats = MotionModel.from_pretrained(MODELS / "motion")
     ((x, mask),) = generate_arrays(model, stats, ["hello"], ["ase"], seed=0)
-    with torch.no_grad():
-        _, per_token = model.predict_frames(model.encode_text(["hello"], ["ase"]))
-    frames = per_token[0, :5].numpy()
-    ends = np.cumsum(frames * len(x) / frames.sum())
-    starts = np.concatenate([[0.0], ends[:-1]])
-    outward = -x[:, joint_index("POSE_LANDMARKS", "RIGHT_WRIST"), 0]  # the right hand signs; outward is -x
-
-    def middle(i: int) -> float:  # the middle half of letter i
-        a, b = starts[i] + 0.25 * (ends[i] - starts[i]), ends[i] - 0.25 * (ends[i] - starts[i])
-        return float(outward[int(np.floor(a)) : int(np.ceil(b))].mean())
-
-    assert middle(3) - middle(2) > 0.08  # second L out from the first
-    assert middle(4) - middle(3) < -0.08  # and back for the O
+    (durations,) = predicted_letter_frames(model, ["hello"], ["ase"], [len(x)])
+    ll, lo = letter_moves(outward_wrist(x, mask), durations, [2, 3])
+    assert ll > 0.08  # second L out from the first
+    assert lo < -0.08  # and back for the O
