@@ -31,6 +31,15 @@ def cmd_data_starter(args: argparse.Namespace) -> None:
          f"{len(corpus.signed_languages)} sign languages) in {time.perf_counter() - start:.0f} s")
 
 
+def cmd_data_heldout(args: argparse.Namespace) -> None:
+    from data_prep.heldout import build
+
+    start = time.perf_counter()
+    corpus = build(args.output, workers=args.workers or 0, progress=not args.quiet)
+    _say(f"held-out corpus: {args.output} ({len(corpus.samples)} samples, splits {corpus.info['splits']}) "
+         f"in {time.perf_counter() - start:.0f} s")
+
+
 # --- data import: video corpora, OpenPose keypoints, existing .pose files (data_prep.prep) ---
 
 _IMPORT_LANGUAGES = {"how2sign": ("en", "ase"), "openpose": ("en", "ase"), "phoenix": ("de", "gsg"), "generic": ("", "")}
@@ -377,9 +386,9 @@ def cmd_eval(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     report = evaluate(args.corpus, bt, args.output, cfg, model_dir=model, poses_dir=args.poses,
                       progress=not args.quiet, say=_say)
-    from .eval.evaluate import markdown_table
+    from .eval.evaluate import report_markdown
 
-    print(markdown_table(report["results"]), end="")
+    print(report_markdown(report), end="")
     _say(f"eval: {report['samples']} samples of '{cfg.split}' in {time.perf_counter() - start:.0f} s; "
          f"{args.output}/metrics.json, metrics.md, per_sample.csv")
 
@@ -464,10 +473,11 @@ def add_smplx_parser(sub) -> None:
     demo.set_defaults(func=cmd_smplx_demo_model)
 
 
-def _add_train_command(train, name: str, help: str, corpus_help: str, config_help: str, example: str, func) -> None:
+def _add_train_command(train, name: str, help: str, corpus_help: str, config_help: str, example: str, func,
+                       corpus_required: bool = True) -> None:
     """`signgen train NAME --corpus DIR -o runs/NAME [--config PRESET] [key=value ...]`."""
     p = train.add_parser(name, help=help)
-    p.add_argument("--corpus", required=True, help=corpus_help)
+    p.add_argument("--corpus", required=corpus_required, default=None, help=corpus_help)
     p.add_argument("-o", "--output", default=f"runs/{name}", help="run directory (resumes if it has checkpoints)")
     p.add_argument("--config", default=None, help=config_help)
     p.add_argument("--quiet", action="store_true")
@@ -488,6 +498,13 @@ def build_parser() -> argparse.ArgumentParser:
     starter.set_defaults(func=cmd_data_starter)
     _add_import_parsers(data)
 
+    heldout = data.add_parser("heldout", help="held-out fingerspelling (words, rare words, names, phrases at 1x/0.5x/2x) "
+                              "for evaluating readers and models")
+    heldout.add_argument("-o", "--output", required=True, help="corpus directory to write (resumes if it exists)")
+    heldout.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    heldout.add_argument("--quiet", action="store_true")
+    heldout.set_defaults(func=cmd_data_heldout)
+
     show = sub.add_parser("show", help="draw a .pose (or a corpus sample) as a skeleton video")
     show.add_argument("input", help="a .pose file, or a corpus directory")
     show.add_argument("-o", "--output", required=True, help="output .mp4")
@@ -504,9 +521,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "preset in configs/motion/ (S, B, L, tiny) or a YAML path",
                        "e.g. train.steps=2000 model.text.kind=minilm", cmd_train_motion)
     _add_train_command(train, "backtranslator", "pose-to-text back-translator (the evaluator)",
-                       "corpus directory; only its train split is read",
-                       "preset in configs/backtranslator/ (default, ctc, tiny) or a YAML path",
-                       "e.g. train.steps=5000 model.tokenizer=bpe", cmd_train_backtranslator)
+                       "corpus directory; only its train split is read (not needed with --config spelling)",
+                       "preset in configs/backtranslator/ (spelling: the letter reader, trained on the lexicon; "
+                       "default, ctc, tiny, spelling-tiny) or a YAML path",
+                       "e.g. train.steps=5000 model.tokenizer=bpe", cmd_train_backtranslator, corpus_required=False)
 
     ev = sub.add_parser("eval", help="back-translation evaluation (BLEU, chrF, ROUGE-L, WER/CER, DTW-MJE, duration)")
     ev.add_argument("--corpus", required=True, help="corpus directory with the split to evaluate")

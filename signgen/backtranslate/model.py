@@ -34,6 +34,31 @@ def _joint_index(components: list[str]) -> np.ndarray:
     return np.concatenate([np.arange(slices[c].start, slices[c].stop) for c in components])
 
 
+def hand_feature_size() -> int:
+    return 2 * (20 * 3 + 3 + 1) + 8 * 3
+
+
+def hand_features(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """(T, F) features that keep a handshape the same wherever the arm is: per hand, its 20 finger joints
+    relative to the wrist divided by the hand's size (wrist to middle-finger knuckle), its wrist relative to the
+    shoulder centre, and whether it is seen; then the 8 upper-body points relative to the shoulder centre."""
+    slices = component_slices()
+    body = x[:, slices["POSE_LANDMARKS"]]  # shoulders are its first two points
+    centre = (body[:, 0] + body[:, 1]) / 2
+    parts = []
+    for side in ("LEFT", "RIGHT"):
+        sl = slices[f"{side}_HAND_LANDMARKS"]
+        hand, seen = x[:, sl], mask[:, sl].all(1)
+        fingers = hand[:, 1:] - hand[:, :1]
+        size = np.linalg.norm(fingers[:, 8], axis=-1, keepdims=True)  # landmark 9: middle-finger knuckle
+        fingers = fingers / np.maximum(size, 1e-3)[..., None]
+        wrist = hand[:, 0] - centre
+        parts += [np.where(seen[:, None], fingers.reshape(len(x), -1), 0.0), np.where(seen[:, None], wrist, 0.0),
+                  seen[:, None].astype(np.float32)]
+    parts.append(np.where(mask[:, slices["POSE_LANDMARKS"]][..., None], body - centre[:, None], 0.0).reshape(len(x), -1))
+    return np.concatenate(parts, axis=1).astype(np.float32)
+
+
 class Backtranslator(nn.Module):
     def __init__(self, cfg: BacktranslatorConfig, tokenizer, stats: NormStats):
         super().__init__()
@@ -42,10 +67,12 @@ class Backtranslator(nn.Module):
 
         self.cfg, self.tokenizer, self.stats = cfg, tokenizer, stats
         self.joints = _joint_index(cfg.components)
+        if cfg.features not in ("zscore", "hands"):
+            raise SigngenError(f"back-translator features '{cfg.features}': choose zscore or hands")
         if not cfg.signed_languages:
             raise SigngenError("back-translator config has no signed_languages; it is filled from the training corpus")
         self.lang_index = {lang: i for i, lang in enumerate(cfg.signed_languages)}
-        feat = len(self.joints) * 4
+        feat = hand_feature_size() if cfg.features == "hands" else len(self.joints) * 4
         self.front = nn.Sequential(
             nn.Conv1d(feat, cfg.dim, kernel_size=2 * cfg.stride - 1 if cfg.stride > 1 else 3, stride=cfg.stride,
                       padding=cfg.stride - 1 if cfg.stride > 1 else 1),
@@ -64,9 +91,13 @@ class Backtranslator(nn.Module):
         )
         if cfg.head == "seq2seq":
             self.seq2seq = BartForConditionalGeneration(bart)
+        elif cfg.head == "ctc" and cfg.encoder == "gru":
+            self.gru = nn.GRU(cfg.dim, cfg.dim, num_layers=cfg.encoder_layers, batch_first=True, bidirectional=True,
+                              dropout=cfg.dropout if cfg.encoder_layers > 1 else 0.0)
+            self.ctc = nn.Linear(2 * cfg.dim, len(tokenizer))  # the pad id doubles as the CTC blank
         elif cfg.head == "ctc":
             self.encoder = BartEncoder(bart)
-            self.ctc = nn.Linear(cfg.dim, len(tokenizer))  # the pad id doubles as the CTC blank
+            self.ctc = nn.Linear(cfg.dim, len(tokenizer))
         else:
             raise SigngenError(f"back-translator head '{cfg.head}': choose seq2seq or ctc")
 
@@ -77,6 +108,13 @@ class Backtranslator(nn.Module):
         if too_long:
             raise SigngenError(f"a pose has {too_long[0]} frames; this back-translator reads at most {self.cfg.max_frames}")
         length = max(len(x) for x, _ in arrays)
+        if self.cfg.features == "hands":
+            out = np.zeros((len(arrays), length, hand_feature_size()), np.float32)
+            fm = np.zeros((len(arrays), length), bool)
+            for k, (x, mask) in enumerate(arrays):
+                out[k, : len(x)] = hand_features(x, mask)
+                fm[k, : len(x)] = True
+            return torch.from_numpy(out), torch.from_numpy(fm)
         j = len(self.joints)
         out = np.zeros((len(arrays), length, j, 4), np.float32)
         fm = np.zeros((len(arrays), length), bool)
@@ -125,6 +163,13 @@ class Backtranslator(nn.Module):
         return loss, {"loss": loss.item()}
 
     def _ctc_logits(self, embeds, mask):
+        if self.cfg.encoder == "gru":
+            from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+            lengths = mask.sum(1).clamp(min=1).cpu()
+            packed = pack_padded_sequence(embeds, lengths, batch_first=True, enforce_sorted=False)
+            h, _ = pad_packed_sequence(self.gru(packed)[0], batch_first=True, total_length=embeds.shape[1])
+            return self.ctc(h)
         return self.ctc(self.encoder(inputs_embeds=embeds, attention_mask=mask).last_hidden_state)
 
     # ---- inference ---------------------------------------------------------------------------

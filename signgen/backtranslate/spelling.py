@@ -1,0 +1,273 @@
+"""Fingerspelling training data for the letter reader, composed on the fly from a lexicon.
+
+Vocabulary, per language pair of the lexicon:
+- `frequent`: wordfreq's frequent words; those in the starter corpus's val/test splits are never trained on,
+  and the starter test words are the held-out `frequent` set;
+- `rare`: wordfreq's long tail (ranks `rare_ranks`), a hash-chosen share held out as the `rare` set;
+- `pseudo`: random letter strings drawn uniformly over the pair's lexicon entries (multi-character letters
+  such as "sch" and doubled letters included), so every letter is frequent in every language;
+- `names`: the held-out proper names of `signgen/data/heldout_names.json` (evaluation only);
+- `phrases`: held-out phrases of two or three held-out words (evaluation only).
+
+Every training sample is composed anew with `augment`: letter and word timing from `letter_speed`, holds and
+pauses, spoken-to-signed's capped timing (a whole word in 0.8 s), signer scale, rotation, hand size, shift and
+a left-handed mirror, keypoint jitter, dropped frames and dropped hands.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from ..lexicon import Clip, Composition, Lexicon, compose, natural_frames, resample, spell_text
+from ..pose.augment import mirror
+from ..pose.skeleton import component_slices
+
+HELDOUT_SETS = ("frequent", "rare", "names", "phrases")
+NAMES_FILE = Path(__file__).resolve().parent.parent / "data" / "heldout_names.json"
+
+
+@dataclass
+class SpellingConfig:
+    """Which texts the reader trains on and which are held out."""
+
+    pairs: list[str] = field(default_factory=lambda: ["all"])  # "en-ase", ...; all = every lexicon pair
+    frequent_candidates: int = 5000  # wordfreq's most frequent words scanned
+    rare_ranks: list[int] = field(default_factory=lambda: [15000, 60000])  # wordfreq ranks of the long tail
+    rare_per_pair: int = 600  # rare words kept per pair (trained + held out)
+    rare_heldout: float = 0.1  # share of rare words held out
+    pseudo_per_pair: int = 500  # pseudo-words per pair
+    min_letters: int = 2
+    max_letters: int = 12
+    val_per_pair: int = 10  # training-vocabulary words kept aside for validation
+    phrase_prob: float = 0.15  # share of training samples that are 2-3 word phrases
+    heldout_per_set: int = 10  # texts per pair in each held-out set
+    seed: int = 0
+    # The starter corpus's word split (data_prep.starter): its val and test words are never trained on.
+    starter_seed: int = 0
+    starter_val_fraction: float = 0.1
+    starter_test_fraction: float = 0.1
+
+
+@dataclass
+class SpellingAugment:
+    """How much composed training samples vary. Ranges are (low, high); speeds are factors on frames (>1 slower)."""
+
+    word_speed: list[float] = field(default_factory=lambda: [0.4, 2.5])  # log-uniform, whole word
+    letter_speed: list[float] = field(default_factory=lambda: [0.7, 1.4])  # log-uniform, each letter on top
+    hold_prob: float = 0.1  # a letter frozen for `hold_frames`
+    hold_frames: list[int] = field(default_factory=lambda: [3, 12])
+    letter_gap: list[int] = field(default_factory=lambda: [0, 5])  # interpolated frames between letters
+    word_gap: list[int] = field(default_factory=lambda: [2, 14])
+    capped_prob: float = 0.2  # spoken-to-signed's default: each word squeezed into `capped_frames`
+    capped_frames: int = 20
+    scale: list[float] = field(default_factory=lambda: [0.85, 1.15])
+    rotate_degrees: float = 12.0  # in-plane roll, and the same range of yaw
+    hand_scale: list[float] = field(default_factory=lambda: [0.85, 1.2])  # hand size against the shoulders
+    shift: float = 0.1
+    mirror_prob: float = 0.3
+    jitter: float = 0.01  # max std of Gaussian keypoint noise, shoulder widths
+    drop_frames: float = 0.08  # max share of frames removed
+    drop_hand_prob: float = 0.3  # a sample with hand detections missing in short runs
+    prob: float = 0.9  # share of samples augmented at all
+
+
+def _hash_unit(*parts) -> float:
+    return int.from_bytes(hashlib.sha256(":".join(map(str, parts)).encode()).digest()[:8], "big") / 2**64
+
+
+def starter_split(word: str, cfg: SpellingConfig) -> str:
+    """The split `data_prep.starter` gives a word with cfg's starter settings."""
+    u = _hash_unit(cfg.starter_seed, word)
+    return "test" if u < cfg.starter_test_fraction else "val" if u < cfg.starter_test_fraction + cfg.starter_val_fraction else "train"
+
+
+def _wordlist_language(spoken: str) -> str | None:
+    import wordfreq
+
+    code = "sh" if spoken == "hr" else spoken
+    return code if code in wordfreq.available_languages() else None
+
+
+def _top_words(spoken: str, n: int) -> list[str]:
+    import wordfreq
+
+    code = _wordlist_language(spoken)
+    if code is None:
+        return []
+    with contextlib.redirect_stderr(io.StringIO()):  # wordfreq warns about language fallbacks
+        return [w.lower() for w in wordfreq.top_n_list(code, n)]
+
+
+@lru_cache(maxsize=1)
+def heldout_names() -> dict[str, list[str]]:
+    return {k: v for k, v in json.loads(NAMES_FILE.read_text(encoding="utf-8")).items() if not k.startswith("_")}
+
+
+def _spellable(lexicon: Lexicon, word: str, spoken: str, signed: str) -> bool:
+    return set(word) <= lexicon.letters(spoken, signed) and _spells(lexicon, word, spoken, signed)
+
+
+def _spells(lexicon: Lexicon, word: str, spoken: str, signed: str) -> bool:
+    try:
+        lexicon.spell(word, spoken, signed)
+        return True
+    except Exception:
+        return False
+
+
+def vocabulary(lexicon: Lexicon, cfg: SpellingConfig) -> dict[str, dict[str, list[str]]]:
+    """{pair: {"train", "val", "frequent", "rare", "names", "phrases": texts}}; held-out sets share no word with
+    "train" or "val", nor with the starter corpus's train split."""
+    pairs = lexicon.pairs if cfg.pairs == ["all"] else cfg.pairs
+    names = heldout_names()
+    all_names = {n for v in names.values() for n in v}
+    out = {}
+    for pair in pairs:
+        spoken, signed = pair.split("-")
+        ok = lambda w: (cfg.min_letters <= len(w) <= cfg.max_letters and w.isalpha()  # noqa: E731
+                        and _spellable(lexicon, w, spoken, signed) and w not in all_names)
+        frequent = list(dict.fromkeys(w for w in _top_words(spoken, cfg.frequent_candidates) if ok(w)))
+        lo, hi = cfg.rare_ranks
+        rare = list(dict.fromkeys(w for w in _top_words(spoken, hi)[lo:] if ok(w) and len(w) >= 4))[: cfg.rare_per_pair]
+        held_frequent = [w for w in frequent if starter_split(w, cfg) == "test"]
+        held_rare = [w for w in rare if _hash_unit(cfg.seed, "rare", w) < cfg.rare_heldout and starter_split(w, cfg) == "train"]
+        held = set(held_frequent) | set(held_rare)
+        trainable = [w for w in frequent + rare if w not in held and starter_split(w, cfg) == "train"]
+        trainable = list(dict.fromkeys(trainable))
+        rng = np.random.default_rng(int(_hash_unit(cfg.seed, "pseudo", pair) * 2**32))
+        pseudo = [pseudo_word(lexicon, spoken, signed, rng, cfg) for _ in range(cfg.pseudo_per_pair)]
+        pseudo = [w for w in dict.fromkeys(pseudo) if w not in held]
+        val = [w for w in trainable if _hash_unit(cfg.seed, "val", w) < 0.03][: cfg.val_per_pair]
+        train = [w for w in trainable if w not in set(val)] + pseudo
+        pair_names = [n for n in names.get(spoken, []) if _spells(lexicon, n, spoken, signed)]
+        prng = np.random.default_rng(int(_hash_unit(cfg.seed, "phrases", pair) * 2**32))
+        pool = held_frequent[: cfg.heldout_per_set] + held_rare[: cfg.heldout_per_set]
+        phrases = []
+        for _ in range(cfg.heldout_per_set if len(pool) >= 3 else 0):
+            phrases.append(" ".join(prng.choice(pool, size=int(prng.integers(2, 4)), replace=False)))
+        out[pair] = {"train": train, "val": val, "frequent": held_frequent[: cfg.heldout_per_set],
+                     "rare": held_rare[: cfg.heldout_per_set], "names": pair_names[: cfg.heldout_per_set],
+                     "phrases": list(dict.fromkeys(phrases))}
+    return out
+
+
+def pseudo_word(lexicon: Lexicon, spoken: str, signed: str, rng: np.random.Generator, cfg: SpellingConfig) -> str:
+    """A random string of the pair's lexicon entries, uniform over entries, sometimes with a doubled letter."""
+    keys = [k for k in lexicon.keys(spoken, signed) if k.isalpha()]
+    n = int(rng.integers(max(cfg.min_letters, 3), min(cfg.max_letters, 9) + 1))
+    picks = [keys[int(rng.integers(len(keys)))] for _ in range(n)]
+    if rng.random() < 0.25 and n >= 2:
+        i = int(rng.integers(n - 1))
+        picks[i + 1] = picks[i]
+    word = "".join(picks)
+    if lexicon.spell(word, spoken, signed) != picks:  # e.g. s+c+h read back as the one letter "sch"
+        return pseudo_word(lexicon, spoken, signed, rng, cfg)
+    return word
+
+
+# ---- composing one augmented sample ----------------------------------------------------------------
+def _log_uniform(rng: np.random.Generator, lo_hi) -> float:
+    lo, hi = lo_hi
+    return float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
+
+
+def compose_sample(lexicon: Lexicon, text: str, spoken: str, signed: str, aug: SpellingAugment | None,
+                   rng: np.random.Generator | None) -> Composition:
+    """`text` fingerspelled at the lexicon's pace (aug None) or with random timing from `aug`."""
+    units = spell_text(lexicon, text, spoken, signed)
+    base = natural_frames(units)
+    if aug is None or rng is None:
+        return compose(units, base)
+    if rng.random() < aug.capped_prob:
+        return _capped(units, base, aug, rng)
+    frames = []
+    for word in base:
+        w = _log_uniform(rng, aug.word_speed)
+        frames.append([max(2, int(round(f * w * _log_uniform(rng, aug.letter_speed)))) for f in word])
+    gaps = [[int(rng.integers(aug.letter_gap[0], aug.letter_gap[1] + 1)) for _ in word[1:]] for word in units]
+    word_gaps = [int(rng.integers(aug.word_gap[0], aug.word_gap[1] + 1)) for _ in units[1:]]
+    comp = compose(units, frames, gaps, word_gaps)
+    return _holds(comp, aug, rng)
+
+
+def _capped(units: list[list[Clip]], base: list[list[int]], aug: SpellingAugment, rng) -> Composition:
+    """Each word composed, then squeezed into at most `capped_frames` (spoken-to-signed's gloss_to_pose)."""
+    words = [compose([w], [f]) for w, f in zip(units, base)]
+    squeezed = []
+    for c in words:
+        n = min(len(c.x), aug.capped_frames)
+        x, m = resample(c.x, c.mask, n)
+        squeezed.append(Clip(" ", x, m))
+    gap = int(rng.integers(aug.word_gap[0], aug.word_gap[1] + 1))
+    whole = compose([[c] for c in squeezed], None, None, [gap] * (len(squeezed) - 1), cut=False)
+    return whole
+
+
+def _holds(comp: Composition, aug: SpellingAugment, rng) -> Composition:
+    x, m = comp.x, comp.mask
+    inserts = []
+    for a, b in comp.spans:
+        if rng.random() < aug.hold_prob and b > a:
+            inserts.append((int(rng.integers(a, b)), int(rng.integers(aug.hold_frames[0], aug.hold_frames[1] + 1))))
+    if not inserts:
+        return comp
+    idx = np.arange(len(x))
+    reps = np.ones(len(x), int)
+    for t, k in inserts:
+        reps[t] += k
+    idx = np.repeat(idx, reps)
+    return Composition(x[idx], m[idx], comp.spans, comp.durations)
+
+
+def augment_signer(x: np.ndarray, mask: np.ndarray, aug: SpellingAugment, rng: np.random.Generator):
+    """Signer and capture variation on canonical arrays (see SpellingAugment)."""
+    x = x.copy()
+    mask = mask.copy()
+    hands = [sl for name, sl in component_slices().items() if name.endswith("HAND_LANDMARKS")]
+    for sl in hands:  # hand size against the body
+        s = rng.uniform(*aug.hand_scale)
+        x[:, sl.start + 1 : sl.stop] = x[:, sl.start : sl.start + 1] + s * (x[:, sl.start + 1 : sl.stop] - x[:, sl.start : sl.start + 1])
+    roll, yaw = np.radians(rng.uniform(-aug.rotate_degrees, aug.rotate_degrees, 2))
+    rz = np.array([[np.cos(roll), -np.sin(roll), 0], [np.sin(roll), np.cos(roll), 0], [0, 0, 1]], np.float32)
+    ry = np.array([[np.cos(yaw), 0, np.sin(yaw)], [0, 1, 0], [-np.sin(yaw), 0, np.cos(yaw)]], np.float32)
+    x = x @ (rz @ ry).T.astype(np.float32) * rng.uniform(*aug.scale)
+    shift = np.zeros(3, np.float32)
+    shift[:2] = rng.uniform(-aug.shift, aug.shift, 2)
+    x = x + shift
+    if rng.random() < aug.mirror_prob:
+        x, mask = mirror(x, mask)
+    x = x + rng.normal(0, rng.uniform(0, aug.jitter), x.shape).astype(np.float32)
+    if aug.drop_frames > 0 and len(x) > 8:
+        keep = rng.random(len(x)) >= rng.uniform(0, aug.drop_frames)
+        x, mask = x[keep], mask[keep]
+    if rng.random() < aug.drop_hand_prob:
+        for _ in range(int(rng.integers(1, 4))):
+            sl = hands[int(rng.integers(2))]
+            a = int(rng.integers(len(x)))
+            mask[a : a + int(rng.integers(1, 5)), sl] = False
+    return np.where(mask[..., None], x, 0.0).astype(np.float32), mask
+
+
+def training_sample(lexicon: Lexicon, vocab: dict[str, dict[str, list[str]]], cfg: SpellingConfig,
+                    aug: SpellingAugment, rng: np.random.Generator) -> tuple[str, str, np.ndarray, np.ndarray]:
+    """(text, signed language, x, mask): a random pair, a random training text (or phrase), composed and augmented."""
+    pair = list(vocab)[int(rng.integers(len(vocab)))]
+    words = vocab[pair]["train"]
+    n = int(rng.integers(2, 4)) if rng.random() < cfg.phrase_prob else 1
+    text = " ".join(words[int(rng.integers(len(words)))] for _ in range(n))
+    spoken, signed = pair.split("-")
+    augmented = rng.random() < aug.prob
+    comp = compose_sample(lexicon, text, spoken, signed, aug if augmented else None, rng)
+    x, mask = comp.x, comp.mask
+    if augmented:
+        x, mask = augment_signer(x, mask, aug, rng)
+    return text, signed, x, mask
