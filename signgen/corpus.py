@@ -132,14 +132,15 @@ class Corpus:
         return NormStats.load(self.root)
 
 
-def finalize(root: str | Path, samples: list[Sample], info: dict) -> Corpus:
-    """Write manifest, train-split statistics and build info; return the opened corpus."""
+def finalize(root: str | Path, samples: list[Sample], info: dict, stats_split: str | None = "train") -> Corpus:
+    """Write manifest, statistics of `stats_split` (None: of every sample) and build info; return the corpus."""
     root = Path(root)
     order = {s: i for i, s in enumerate(SPLITS)}
     samples = sorted(samples, key=lambda s: (order.get(s.split, 99), s.id))
     write_manifest(root, samples)
     corpus = Corpus(root)
-    NormStats.from_arrays(corpus.iter_arrays("train")).save(root)
+    arrays = corpus.iter_arrays(stats_split) if stats_split else (corpus.load(s) for s in corpus.samples)
+    NormStats.from_arrays(arrays).save(root)
     counts = {split: sum(s.split == split for s in samples) for split in sorted({s.split for s in samples})}
     atomic_write_text(root / INFO, json.dumps({**info, "counts": counts}, indent=2, ensure_ascii=False))
     return Corpus(root)

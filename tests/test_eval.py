@@ -22,24 +22,44 @@ def _eval(corpus, bt, out, *extra):
     return main(["eval", "--corpus", str(corpus), "--backtranslator", str(bt), "-o", str(out), "--quiet", *extra])
 
 
-def test_eval_writes_three_rows_and_is_reproducible(small_corpus, models, tmp_path):
+ROWS = ["ground truth", "signgen (model)", "spoken-to-signed (capped)", "spoken-to-signed (lookup)",
+        "control: frozen first frame", "control: shuffled texts"]
+
+
+def test_eval_writes_every_row_and_is_reproducible(small_corpus, models, tmp_path):
     motion, bt = models
     for name in ("a", "b"):
         assert _eval(small_corpus.root, bt, tmp_path / name, "--model", str(motion), "split=train", "limit=4") == 0
     a = json.loads((tmp_path / "a" / "metrics.json").read_text())
     b = json.loads((tmp_path / "b" / "metrics.json").read_text())
-    assert list(a["results"]) == ["ground truth", "signgen (model)", "spoken-to-signed"]
-    for row in a["results"].values():
-        assert set(row) >= {"bleu1", "bleu4", "chrf", "rougeL", "wer", "cer", "dtw_mje", "duration_error"}
-    drop = lambda r: {k: {m: v for m, v in x.items() if m != "generation_seconds"} for k, x in r["results"].items()}
+    results = a["splits"]["train"]["results"]
+    assert list(results) == ROWS
+    for row in results.values():
+        assert set(row) >= {"bleu1", "bleu4", "chrf", "rougeL", "wer", "cer", "dtw_mje", "duration_error", "exact"}
+    drop = lambda r: {k: {m: v for m, v in x.items() if m != "generation_seconds"} for k, x in r["splits"]["train"]["results"].items()}
     assert drop(a) == drop(b)  # same seed, same numbers
-    gt = a["results"]["ground truth"]
+    gt = results["ground truth"]
     assert gt["dtw_mje"] == 0.0 and gt["duration_error"] == 0.0  # the ceiling row is the reference itself
-    assert a["results"]["signgen (model)"]["dtw_mje"] > 0
+    assert results["signgen (model)"]["dtw_mje"] > 0
+    assert results["control: frozen first frame"]["duration_error"] == 0.0 and results["control: frozen first frame"]["dtw_mje"] > 0
+    assert set(a["splits"]["train"]["cer_by_language"]["ground truth"]) == {s.signed_language for s in small_corpus.split("train")[:4]}
     rows = list(csv.DictReader(open(tmp_path / "a" / "per_sample.csv")))
-    assert len(rows) == 12 and {r["system"] for r in rows} == set(a["results"])
+    assert len(rows) == 4 * len(ROWS) and {r["system"] for r in rows} == set(results)
+    shuffled = [r for r in rows if r["system"] == "control: shuffled texts"]
+    truth = [r for r in rows if r["system"] == "ground truth"]
+    assert [r["prediction"] for r in shuffled] == [r["prediction"] for r in truth]  # the same reads ...
+    assert all(s["text"] != t["text"] for s, t in zip(shuffled, truth))  # ... against other samples' texts
     table = (tmp_path / "a" / "metrics.md").read_text()
-    assert table.count("\n") == 5 and "| ground truth |" in table
+    assert "## train (4 samples)" in table and "| ground truth |" in table and "| control: shuffled texts |" in table
+
+
+def test_eval_takes_several_splits(small_corpus, models, tmp_path):
+    _, bt = models
+    assert _eval(small_corpus.root, bt, tmp_path / "o", "--no-model", "split=train,test", "limit=2", "baseline=false") == 0
+    report = json.loads((tmp_path / "o" / "metrics.json").read_text())
+    expected = min(2, len(small_corpus.split("train"))) + min(2, len(small_corpus.split("test")))
+    assert list(report["splits"]) == ["train", "test"] and report["samples"] == expected
+    assert list(report["splits"]["train"]["results"]) == ["ground truth", "control: frozen first frame", "control: shuffled texts"]
 
 
 def test_scores_a_directory_of_outside_poses_and_converts_fps(small_corpus, models, tmp_path, capsys):
@@ -53,15 +73,15 @@ def test_scores_a_directory_of_outside_poses_and_converts_fps(small_corpus, mode
         write_pose(pose, poses / f"{s.id}.pose")
     assert _eval(small_corpus.root, bt, tmp_path / "out", "--no-model", "--poses", str(poses), "split=train", "limit=3", "baseline=false") == 0
     assert "converted to the canonical" in capsys.readouterr().err
-    res = json.loads((tmp_path / "out" / "metrics.json").read_text())["results"]
-    assert list(res) == ["ground truth", "poses (poses)"]
+    res = json.loads((tmp_path / "out" / "metrics.json").read_text())["splits"]["train"]["results"]
+    assert list(res)[:2] == ["ground truth", "poses (poses)"]
     assert res["poses (poses)"]["duration_error"] == pytest.approx(0.5, abs=0.05)  # 50 fps read as 25: half the frames
 
 
 @pytest.mark.parametrize("case", ["missing-split", "missing-file", "empty-pose", "other-language"])
 def test_bad_inputs_get_one_line_and_exit_2(small_corpus, models, tmp_path, capsys, case):
     _, bt = models
-    args, overrides = ["--no-model"], ["baseline=false"]
+    args, overrides = ["--no-model"], ["baseline=false", "controls=false"]
     corpus = small_corpus.root
     if case == "missing-split":
         overrides += ["split=dev"]

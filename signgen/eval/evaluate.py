@@ -1,10 +1,15 @@
-"""`signgen eval`: back-translation evaluation of generated signing against a corpus split.
+"""`signgen eval`: back-translation evaluation of generated signing against corpus splits.
 
 Rows, each scored identically against the split's texts and ground-truth poses:
 - `ground truth`: the corpus poses themselves (the ceiling of what the back-translator can read);
 - the motion model: poses generated for every text;
-- `spoken-to-signed`: the lexicon/fingerspelling concatenation baseline on the same texts;
-- `--poses DIR`: any outside system's `.pose` files, named `<sample id>.pose`.
+- `--poses DIR`: any outside system's `.pose` files, named `<sample id>.pose`;
+- `spoken-to-signed (capped)`: its default text -> gloss -> pose, every word squeezed into 0.8 s;
+- `spoken-to-signed (lookup)`: its fingerspelling lookup at the lexicon's own timing (`eval.baselines`);
+- negative controls, which a reader that reads must fail (CER >= 90): `control: frozen first frame` (the
+  ground-truth pose held still at its first frame) and `control: shuffled texts` (the ground truth's reads
+  scored against other samples' texts).
+`split` is one split, several (comma-separated) or `all`; every split gets its rows and a CER per sign language.
 """
 
 from __future__ import annotations
@@ -33,7 +38,8 @@ class EvalConfig:
     seed: int = 0
     batch_size: int = 16  # texts sampled together (results depend on it only through batch composition)
     beams: int | None = None  # back-translation beam width (None: the back-translator's default)
-    baseline: bool = True  # add the spoken-to-signed row
+    baseline: bool = True  # add the two spoken-to-signed rows
+    controls: bool = True  # add the negative-control rows
     limit: int = 0  # evaluate only the first N samples of the split (0 = all)
 
 
@@ -50,29 +56,26 @@ def generate_model_poses(model_dir: str | Path, samples: list[Sample], cfg: Eval
                            progress=progress)
 
 
-def baseline_poses(samples: list[Sample], progress: bool = True) -> Arrays:
-    """spoken-to-signed's text -> gloss -> pose with its bundled fingerspelling lexicon (no sign lexicon)."""
-    import contextlib
-    import tempfile
-
-    from spoken_to_signed.gloss_to_pose import CSVPoseLookup, gloss_to_pose
-    from spoken_to_signed.gloss_to_pose.lookup.fingerspelling_lookup import FingerspellingPoseLookup
-    from spoken_to_signed.text_to_gloss.simple import text_to_gloss
+def baseline_poses(samples: list[Sample], kind: str = "capped", progress: bool = True) -> Arrays:
+    """spoken-to-signed's fingerspelling of every sample's text: `capped` (its default) or `lookup` (uncapped)."""
     from tqdm import tqdm
 
-    from ..pose import to_canonical
-    from ..pose.tensors import pose_to_array
+    from .baselines import capped_pose, lookup_pose
 
-    out: Arrays = []
-    with tempfile.TemporaryDirectory() as lexicon:
-        Path(lexicon, "index.csv").write_text("path,spoken_language,signed_language,start,end,words,glosses,priority\n")
-        lookup = CSVPoseLookup(lexicon, backup=FingerspellingPoseLookup())
-        for s in tqdm(samples, desc="spoken-to-signed", unit="text", disable=not progress):
-            with contextlib.redirect_stdout(io.StringIO()):
-                glosses = text_to_gloss(s.text, s.spoken_language)
-                pose = gloss_to_pose(glosses[0], lookup, s.spoken_language, s.signed_language).pose
-            out.append(pose_to_array(to_canonical(pose)))
-    return out
+    make = {"capped": capped_pose, "lookup": lookup_pose}[kind]
+    return [make(s.text, s.spoken_language, s.signed_language)
+            for s in tqdm(samples, desc=f"spoken-to-signed ({kind})", unit="text", disable=not progress)]
+
+
+def frozen_poses(refs: Arrays) -> Arrays:
+    """Each pose held still at its first frame, for as many frames as it has: nothing is signed."""
+    return [(np.repeat(x[:1], len(x), 0), np.repeat(m[:1], len(m), 0)) for x, m in refs]
+
+
+def shuffled(texts: list[str]) -> list[str]:
+    """Every text replaced by another sample's (rotated by half the list), so no sample keeps its own."""
+    k = max(1, len(texts) // 2)
+    return texts[k:] + texts[:k]
 
 
 def directory_poses(poses_dir: str | Path, samples: list[Sample]) -> tuple[Arrays, str]:
@@ -103,26 +106,70 @@ def directory_poses(poses_dir: str | Path, samples: list[Sample]) -> tuple[Array
     return out, note
 
 
-def score(name: str, samples: list[Sample], arrays: Arrays, refs: Arrays, hyps: list[str]) -> tuple[dict, list[dict]]:
-    texts = [s.text for s in samples]
+def score(name: str, samples: list[Sample], arrays: Arrays, refs: Arrays, hyps: list[str],
+          texts: list[str] | None = None) -> tuple[dict, list[dict]]:
+    texts = texts or [s.text for s in samples]
     metrics = text_metrics(hyps, texts)
     rows = []
-    for s, (x, m), (rx, rm), h in zip(samples, arrays, refs, hyps):
-        rows.append({"system": name, "id": s.id, "signed_language": s.signed_language, "text": s.text, "prediction": h,
-                     "frames": len(x), "ref_frames": len(rx), "dtw_mje": dtw_mje(x, m, rx, rm),
+    for s, t, (x, m), (rx, rm), h in zip(samples, texts, arrays, refs, hyps):
+        rows.append({"system": name, "split": s.split, "id": s.id, "signed_language": s.signed_language, "text": t,
+                     "prediction": h, "frames": len(x), "ref_frames": len(rx), "dtw_mje": dtw_mje(x, m, rx, rm),
                      "duration_error": duration_error(len(x), len(rx))})
     metrics["dtw_mje"] = float(np.mean([r["dtw_mje"] for r in rows]))
     metrics["duration_error"] = float(np.mean([r["duration_error"] for r in rows]))
     metrics["empty"] = empty_predictions(hyps)
+    metrics["exact"] = int(sum(normalize(h) == normalize(t) for h, t in zip(hyps, texts)))
     metrics["samples"] = len(samples)
     return metrics, rows
 
 
+def normalize(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def cer_by_language(rows: list[dict]) -> dict[str, dict[str, float]]:
+    """{system: {signed language: CER (percent)}} from per-sample rows."""
+    import jiwer
+
+    out: dict[str, dict[str, float]] = {}
+    for system in dict.fromkeys(r["system"] for r in rows):
+        mine = [r for r in rows if r["system"] == system]
+        for lang in sorted({r["signed_language"] for r in mine}):
+            sub = [r for r in mine if r["signed_language"] == lang]
+            out.setdefault(system, {})[lang] = 100.0 * float(jiwer.cer([normalize(r["text"]) for r in sub],
+                                                                        [normalize(r["prediction"]) or " " for r in sub]))
+    return out
+
+
 def markdown_table(results: dict[str, dict]) -> str:
-    head = "| system | " + " | ".join(METRIC_COLUMNS) + " | empty |\n|---|" + "---|" * (len(METRIC_COLUMNS) + 1) + "\n"
+    head = "| system | " + " | ".join(METRIC_COLUMNS) + " | exact | empty |\n|---|" + "---|" * (len(METRIC_COLUMNS) + 2) + "\n"
     lines = [f"| {name} | " + " | ".join(f"{m[c]:.2f}" if c != "duration_error" else f"{m[c]:.3f}" for c in METRIC_COLUMNS)
-             + f" | {m['empty']} |" for name, m in results.items()]
+             + f" | {m['exact']}/{m['samples']} | {m['empty']} |" for name, m in results.items()]
     return head + "\n".join(lines) + "\n"
+
+
+def language_table(by_language: dict[str, dict[str, float]]) -> str:
+    langs = sorted({lang for v in by_language.values() for lang in v})
+    head = "| system (CER) | " + " | ".join(langs) + " |\n|---|" + "---|" * len(langs) + "\n"
+    return head + "\n".join(f"| {name} | " + " | ".join(f"{v[lang]:.1f}" if lang in v else "" for lang in langs) + " |"
+                             for name, v in by_language.items()) + "\n"
+
+
+def report_markdown(report: dict) -> str:
+    parts = []
+    for split, r in report["splits"].items():
+        parts.append(f"## {split} ({r['samples']} samples)\n\n{markdown_table(r['results'])}\n{language_table(r['cer_by_language'])}")
+    return "\n".join(parts)
+
+
+def resolve_splits(corpus: Corpus, split: str) -> list[str]:
+    have = list(dict.fromkeys(s.split for s in corpus.samples))
+    if split == "all":
+        return have
+    names = [x.strip() for x in split.split(",") if x.strip()]
+    for name in names:
+        corpus.split(name)  # one line naming the missing split and the ones there are
+    return names
 
 
 def evaluate(corpus_dir: str | Path, backtranslator_dir: str | Path, out_dir: str | Path, cfg: EvalConfig,
@@ -132,15 +179,39 @@ def evaluate(corpus_dir: str | Path, backtranslator_dir: str | Path, out_dir: st
     from ..pose.io import atomic_write_text
 
     corpus = Corpus(corpus_dir)
-    samples = corpus.split(cfg.split)
+    splits = resolve_splits(corpus, cfg.split)
+    bt = Backtranslator.from_pretrained(backtranslator_dir)
+    report = {"corpus": str(Path(corpus_dir).resolve()), "backtranslator": str(Path(backtranslator_dir).resolve()),
+              "model": str(Path(model_dir).resolve()) if model_dir else None,
+              "poses": str(Path(poses_dir).resolve()) if poses_dir else None, "config": cfg.__dict__, "splits": {}}
+    per_sample = []
+    for split in splits:
+        results, rows = evaluate_split(corpus, split, bt, cfg, model_dir, poses_dir, progress, say)
+        report["splits"][split] = {"samples": next(iter(results.values()))["samples"], "results": results,
+                                   "cer_by_language": cer_by_language(rows)}
+        per_sample += rows
+    report["samples"] = sum(r["samples"] for r in report["splits"].values())
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "metrics.json", json.dumps(report, indent=2))
+    atomic_write_text(out / "metrics.md", report_markdown(report))
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(per_sample[0]))
+    writer.writeheader()
+    writer.writerows(per_sample)
+    atomic_write_text(out / "per_sample.csv", buf.getvalue())
+    return report
+
+
+def evaluate_split(corpus: Corpus, split: str, bt, cfg: EvalConfig, model_dir, poses_dir, progress: bool,
+                   say) -> tuple[dict, list[dict]]:
+    samples = corpus.split(split)
     if cfg.limit:
         samples = samples[: cfg.limit]
-    if not samples:
-        raise SigngenError(f"{corpus_dir}: split '{cfg.split}' is empty; nothing to evaluate")
-    bt = Backtranslator.from_pretrained(backtranslator_dir)
-    unknown = bt.check_corpus([s.signed_language for s in samples], [s.text for s in samples], f"{corpus_dir} ({cfg.split})")
+    unknown = bt.check_corpus([s.signed_language for s in samples], [s.text for s in samples], f"{corpus.root} ({split})")
     if unknown:
-        say(f"note: {len(unknown)} {cfg.split} texts (e.g. {unknown[0]!r}) have characters the back-translator never saw "
+        say(f"note: {len(unknown)} {split} texts (e.g. {unknown[0]!r}) have characters the back-translator never saw "
             "in training; it cannot produce those characters, for any system")
     refs = [corpus.load(s) for s in samples]
     langs = [s.signed_language for s in samples]
@@ -154,32 +225,27 @@ def evaluate(corpus_dir: str | Path, backtranslator_dir: str | Path, out_dir: st
             say(f"--poses {poses_dir}: {note}")
         systems[f"poses ({Path(poses_dir).name})"] = (arrays, 0.0)
     if cfg.baseline:
-        t = time.perf_counter()
-        systems["spoken-to-signed"] = (baseline_poses(samples, progress), time.perf_counter() - t)
+        for kind in ("capped", "lookup"):
+            t = time.perf_counter()
+            systems[f"spoken-to-signed ({kind})"] = (baseline_poses(samples, kind, progress), time.perf_counter() - t)
+    if cfg.controls:
+        systems["control: frozen first frame"] = (frozen_poses(refs), 0.0)
 
     results, per_sample = {}, []
+    reads = {}
     for name, (arrays, seconds) in systems.items():
-        hyps = bt.translate(arrays, langs, beams=cfg.beams)
+        reads[name] = hyps = bt.translate(arrays, langs, beams=cfg.beams)
         metrics, rows = score(name, samples, arrays, refs, hyps)
         metrics["generation_seconds"] = seconds
         if metrics["empty"]:
             empty_ids = [r["id"] for r in rows if not r["prediction"]]
-            say(f"{name}: {metrics['empty']} empty back-translations (e.g. {empty_ids[0]}); scored as deleting every word")
+            say(f"{split}: {name}: {metrics['empty']} empty back-translations (e.g. {empty_ids[0]}); scored as deleting every word")
         results[name] = metrics
         per_sample += rows
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    report = {"corpus": str(Path(corpus_dir).resolve()), "split": cfg.split, "samples": len(samples),
-              "backtranslator": str(Path(backtranslator_dir).resolve()),
-              "model": str(Path(model_dir).resolve()) if model_dir else None,
-              "poses": str(Path(poses_dir).resolve()) if poses_dir else None,
-              "config": cfg.__dict__, "results": results}
-    atomic_write_text(out / "metrics.json", json.dumps(report, indent=2))
-    atomic_write_text(out / "metrics.md", markdown_table(results))
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(per_sample[0]))
-    writer.writeheader()
-    writer.writerows(per_sample)
-    atomic_write_text(out / "per_sample.csv", buf.getvalue())
-    return report
+    if cfg.controls and len(samples) > 1:
+        metrics, rows = score("control: shuffled texts", samples, refs, refs, reads["ground truth"],
+                              texts=shuffled([s.text for s in samples]))
+        metrics["generation_seconds"] = 0.0
+        results["control: shuffled texts"] = metrics
+        per_sample += rows
+    return results, per_sample
