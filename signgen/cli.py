@@ -297,7 +297,7 @@ def load_canonical(path: str | Path):
 
     pose = read_pose(path)
     if len(pose.body.data) == 0:
-        raise SigngenError(f"{path}: pose has zero frames; nothing to render")
+        raise SigngenError(f"{path}: pose has zero frames; it holds no signing, re-export it")
     return pose if is_canonical_normalized(pose) else to_canonical(pose)
 
 
