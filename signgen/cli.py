@@ -179,7 +179,10 @@ def cmd_pose(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     model, stats = MotionModel.from_pretrained(model_dir)
     loaded = time.perf_counter()
-    pose = generate_pose(model, stats, args.text, args.lang, steps=args.steps, guidance=args.guidance,
+    signable = model.text_encoder.normalize(args.text)
+    if signable.note:
+        _say(f"note: {signable.note}")
+    pose = generate_pose(model, stats, signable.text, args.lang, steps=args.steps, guidance=args.guidance,
                          sampler=args.sampler, frames=args.frames, seed=args.seed)
     write_pose(pose, args.output)
     _say(f"pose: {args.output} ({len(pose.body.data)} frames, load {loaded - start:.2f} s, sample {time.perf_counter() - loaded:.2f} s)")
@@ -208,6 +211,10 @@ def cmd_text(args: argparse.Namespace) -> None:
     lang = args.lang or pipe.default_lang
     kind = args.renderer or pipe.default_renderer
     pipe.check(lang, kind)
+    signable = pipe.signable(text)
+    if signable.note:
+        _say(f"note: {signable.note}")
+    text = signable.text
     _say(f"text: {text!r} -> {lang}, renderer {kind}")
     out = pipe(text, lang=lang, renderer=kind, seed=args.seed, steps=args.steps, guidance=args.guidance,
                frames=args.frames, render_steps=args.render_steps, progress=not args.quiet)
