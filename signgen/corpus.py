@@ -139,7 +139,8 @@ def finalize(root: str | Path, samples: list[Sample], info: dict) -> Corpus:
     samples = sorted(samples, key=lambda s: (order.get(s.split, 99), s.id))
     write_manifest(root, samples)
     corpus = Corpus(root)
-    NormStats.from_arrays(corpus.iter_arrays("train")).save(root)
+    if any(s.split == "train" for s in samples):  # a corpus of val/test only (e.g. one imported split) has none
+        NormStats.from_arrays(corpus.iter_arrays("train")).save(root)
     counts = {split: sum(s.split == split for s in samples) for split in sorted({s.split for s in samples})}
     atomic_write_text(root / INFO, json.dumps({**info, "counts": counts}, indent=2, ensure_ascii=False))
     return Corpus(root)
