@@ -49,6 +49,7 @@ def cmd_data_import(args: argparse.Namespace) -> None:
         cfg.engine = args.engine
     if args.address is not None:
         cfg.address, cfg.engine = args.address, "ray"
+    cfg.verbose = cfg.verbose or args.verbose
     spoken, signed = _IMPORT_LANGUAGES[args.data_command]
     cfg.spoken_language, cfg.signed_language = cfg.spoken_language or spoken, cfg.signed_language or signed
     cfg.check()
@@ -97,6 +98,7 @@ def _add_import_parsers(data) -> None:
         p.add_argument("--engine", choices=["process", "ray"], default=None, help="process pool (default) or Ray")
         p.add_argument("--address", default=None, help="Ray cluster address (implies --engine ray)")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
+        p.add_argument("--verbose", action="store_true", help="show MediaPipe's and TFLite's own log lines (hidden by default)")
         p.add_argument("overrides", nargs="*", help="e.g. holistic.refine_face_landmarks=true filters.min_hand_rate=0.5")
         p.set_defaults(func=cmd_data_import)
 

@@ -224,6 +224,24 @@ def test_how2sign_release_root_with_a_missing_split_imports_the_others_then_resu
     assert sorted(s.split for s in corpus.samples) == ["test", "train", "val"] and (out / "stats.safetensors").exists()
 
 
+def test_extraction_is_quiet_unless_verbose_and_progress_is_plain_lines_off_a_terminal(tmp_path):
+    """MediaPipe/TFLite write to file descriptor 2 directly, so this runs the CLI in a subprocess."""
+    h2s = how2sign_fixture(tmp_path / "H", {"train": 1}, frames=3)
+
+    def run(*extra) -> str:
+        code = "import sys; from signgen.cli import main; sys.exit(main(sys.argv[1:]))"
+        args = ["data", "how2sign", "--csv", str(h2s["csvs"][0]), "--videos", str(h2s["videos"]), "--workers", "1", *extra]
+        done = subprocess.run([sys.executable, "-c", code, *args], cwd=REPO, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stderr
+
+    quiet = run("-o", str(tmp_path / "a"))
+    assert "XNNPACK" not in quiet and "inference_feedback_manager" not in quiet and "absl" not in quiet, quiet
+    assert "\r" not in quiet and "data_prep.how2sign: 1/1 clip" in quiet  # stderr is a pipe: plain lines
+    verbose = run("-o", str(tmp_path / "b"), "--verbose")
+    assert "XNNPACK" in verbose or "inference_feedback_manager" in verbose, verbose
+
+
 def test_one_split_of_the_openpose_release_alone_imports_with_a_note(tmp_path, capsys):
     root = tmp_path / "How2Sign"
     json_dir = root / "test_2D_keypoints" / "openpose_output" / "json"
