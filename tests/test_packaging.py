@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 # The files setuptools' build_py would put in the wheel (no copying, no network).
 _WHEEL_FILES = """
 import json, sys
+import setuptools  # noqa: F401  (provides distutils on Python 3.12)
 from distutils.core import run_setup
 dist = run_setup("setup.py", stop_after="config")
 build_py = dist.get_command_obj("build_py")
