@@ -18,7 +18,7 @@ import csv
 import io
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +41,7 @@ class EvalConfig:
     baseline: bool = True  # add the two spoken-to-signed rows
     controls: bool = True  # add the negative-control rows
     limit: int = 0  # evaluate only the first N samples of the split (0 = all)
+    languages: list[str] = field(default_factory=list)  # only these sign languages (empty: all)
 
 
 Arrays = list[tuple[np.ndarray, np.ndarray]]
@@ -206,6 +207,11 @@ def evaluate(corpus_dir: str | Path, backtranslator_dir: str | Path, out_dir: st
 def evaluate_split(corpus: Corpus, split: str, bt, cfg: EvalConfig, model_dir, poses_dir, progress: bool,
                    say) -> tuple[dict, list[dict]]:
     samples = corpus.split(split)
+    if cfg.languages:
+        samples = [s for s in samples if s.signed_language in cfg.languages]
+        if not samples:
+            raise SigngenError(f"{corpus.root}: split '{split}' has no samples in {cfg.languages}; "
+                               f"its languages are {sorted({s.signed_language for s in corpus.split(split)})}")
     if cfg.limit:
         samples = samples[: cfg.limit]
     unknown = bt.check_corpus([s.signed_language for s in samples], [s.text for s in samples], f"{corpus.root} ({split})")
