@@ -104,6 +104,7 @@ class Corpus:
         self.samples = read_manifest(self.root / MANIFEST)
         info_path = self.root / INFO
         self.info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}
+        self._store = None
 
     def split(self, name: str) -> list[Sample]:
         rows = [s for s in self.samples if s.split == name]
@@ -122,6 +123,21 @@ class Corpus:
     def load(self, sample: Sample) -> tuple[np.ndarray, np.ndarray]:
         path = self.pose_file(sample)
         return pose_to_array(read_pose(path), source=str(path))
+
+    def store(self, progress: bool = False):
+        """The memory-mapped arrays of every sample (`signgen.store`), built or refreshed first if stale."""
+        from .store import open_store
+
+        if self._store is None:
+            self._store = open_store(self, progress=progress)
+        return self._store
+
+    def split_arrays(self, split: str, progress: bool = False) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
+        """(text, signed_language, x, mask) for each sample of a split; x and mask are read-only views of the
+        store's memory map, so the split costs no memory until a batch reads them."""
+        self.split(split)  # names a missing split
+        store = self.store(progress=progress)
+        return [(s.text, s.signed_language, *store.arrays(i)) for i, s in enumerate(self.samples) if s.split == split]
 
     def iter_arrays(self, split: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         for s in self.split(split):
