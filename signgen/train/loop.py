@@ -1,8 +1,10 @@
 """The training loop shared by all stages, on HF Accelerate (CPU, one GPU, or many via `accelerate launch`).
 
 A stage supplies a `Task`: a module whose forward(batch) returns (loss, logs), a batch function indexed by
-step (so a resumed run draws exactly the batches it would have), validation, and the final save. The loop
-adds AdamW with warmup + cosine decay, gradient clipping, EMA (diffusers' EMAModel), mixed precision on
+step and process (so a resumed run draws exactly the batches it would have), validation, and the final save.
+Batches are assembled in `torch.utils.data.DataLoader` worker processes (`workers`), ahead of the step that
+uses them; the batch function must depend only on (step, process), never on the model's changing weights.
+Logged losses are the mean over processes. The loop adds AdamW with warmup + cosine decay, gradient clipping, EMA (diffusers' EMAModel), mixed precision on
 GPU, periodic validation and checkpoints, resume with no lost steps, a progress bar and a loss curve PNG.
 """
 
@@ -34,6 +36,7 @@ class TrainConfig:
     val_every: int = 1000
     ckpt_every: int = 500
     seed: int = 0
+    workers: int = 2  # DataLoader worker processes assembling batches ahead of the model; 0 = in the training process
 
 
 @dataclass
@@ -43,6 +46,36 @@ class Task:
     validate: Callable[[torch.nn.Module, Path, int], dict]  # (EMA weights loaded) -> metrics
     save: Callable[[torch.nn.Module, Path], None]  # final from_pretrained-able directory
     run_config: dict  # stored with every checkpoint
+
+
+def _step_seed(cfg: TrainConfig, step: int, rank: int) -> int:
+    return cfg.seed * 1_000_003 + step * 97 + rank
+
+
+class StepBatches(torch.utils.data.Dataset):
+    """Item `step` is `task.batch(step, rank)`, drawn with torch seeded for that step as the loop seeds it, so a
+    batch is the same whether a DataLoader worker or the training process assembles it."""
+
+    def __init__(self, batch: Callable[[int, int], dict], cfg: TrainConfig, rank: int):
+        self.batch, self.cfg, self.rank = batch, cfg, rank
+
+    def __len__(self) -> int:
+        return self.cfg.steps
+
+    def __getitem__(self, step: int) -> dict:
+        torch.manual_seed(_step_seed(self.cfg, step, self.rank))
+        return self.batch(step, self.rank)
+
+
+def batch_loader(task: "Task", cfg: TrainConfig, start: int, rank: int) -> torch.utils.data.DataLoader:
+    """Batches of steps start..steps-1 in order, `cfg.workers` processes ahead (forked: they share the parent's
+    data, e.g. the corpus store's memory map, instead of copying it)."""
+    import multiprocessing
+
+    workers = cfg.workers if "fork" in multiprocessing.get_all_start_methods() else 0
+    extra = dict(multiprocessing_context="fork", prefetch_factor=2) if workers > 0 else {}
+    return torch.utils.data.DataLoader(StepBatches(task.batch, cfg, rank), batch_size=None, sampler=range(start, cfg.steps),
+                                       num_workers=workers, **extra)
 
 
 def _to(batch: dict, device) -> dict:
@@ -131,10 +164,11 @@ def run(task: Task, cfg: TrainConfig, out_dir: str | Path, progress: bool = True
     bar = progress_bar(total=cfg.steps, initial=start, desc="train", unit="step", disable=not progress or not accelerator.is_main_process)
     module.train()
     t0, running = time.perf_counter(), {}
+    batches = iter(batch_loader(task, cfg, start, accelerator.process_index))
     for step in range(start, cfg.steps):
+        batch = _to(next(batches), accelerator.device)
         # per-step seeding: noise, dropout and batches are a function of the step, so resuming loses nothing
-        torch.manual_seed(cfg.seed * 1_000_003 + step * 97 + accelerator.process_index)
-        batch = _to(task.batch(step, accelerator.process_index), accelerator.device)
+        torch.manual_seed(_step_seed(cfg, step, accelerator.process_index))
         with accelerator.autocast():
             loss, logs = module(batch)
         accelerator.backward(loss)
@@ -150,6 +184,9 @@ def run(task: Task, cfg: TrainConfig, out_dir: str | Path, progress: bool = True
         bar.update(1)
         if done % cfg.log_every == 0 or done == cfg.steps:
             n = cfg.log_every if done % cfg.log_every == 0 else done % cfg.log_every
+            if accelerator.num_processes > 1:  # every process's share of the global batch
+                means = accelerator.reduce(torch.tensor(list(running.values()), device=accelerator.device), "mean")
+                running = dict(zip(running, means.tolist()))
             entry = {"step": done, **{k: v / n for k, v in running.items()}, "lr": lr_sched.get_last_lr()[0],
                      "sec_per_step": (time.perf_counter() - t0) / n}
             history.append(entry)
