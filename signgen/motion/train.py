@@ -43,21 +43,22 @@ class MotionTrainConfig:
 
 
 class MotionData:
-    """All corpus samples of a split in memory; batches are drawn by (seed, step), augmented in canonical
-    space, then turned into the model's representation and normalized with `stats`."""
+    """A split's samples as views of the corpus's memory-mapped store (`signgen.store`); batches are drawn by
+    (seed, step), augmented in canonical space, then turned into the model's representation and normalized
+    with `stats`."""
 
     def __init__(self, corpus: Corpus, split: str, model: MotionModel):
         self.to_model = model.pose_to_model
         self.max_frames = model.cfg.denoiser.max_frames
         self.stats: NormStats | None = None  # set by train_motion (from the train split)
-        self.items, self.durations = [], []
+        self.items = corpus.split_arrays(split)  # (text, lang, x, mask); x and mask read from the store on use
+        self.lengths = np.array([len(x) for _, _, x, _ in self.items])
+        self.durations = [s.char_durations() for s in corpus.split(split)]
         self.weights: np.ndarray | None = None  # per-sample draw probabilities (set_double_letter_weight); None = uniform
-        for s in corpus.split(split):
-            x, mask = corpus.load(s)
-            if len(x) > self.max_frames:
-                raise SigngenError(f"{corpus.root}: sample {s.id} has {len(x)} frames; raise model.denoiser.max_frames above that")
-            self.items.append((s.text, s.signed_language, x, mask))
-            self.durations.append(s.char_durations())
+        if len(self.items) and self.lengths.max() > self.max_frames:
+            k = int(np.argmax(self.lengths > self.max_frames))
+            raise SigngenError(f"{corpus.root}: sample {corpus.split(split)[k].id} has {self.lengths[k]} frames; "
+                               "raise model.denoiser.max_frames above that")
 
     def set_double_letter_weight(self, weight: float) -> int:
         """Draw texts with a doubled letter `weight` times as often as the others; returns how many there are."""
@@ -76,7 +77,7 @@ class MotionData:
         idx = rng.integers(0, len(self.items), n) if self.weights is None else rng.choice(len(self.items), n, p=self.weights)
         if groups <= 1:
             return idx
-        idx = idx[np.argsort([len(self.items[i][2]) for i in idx], kind="stable")]
+        idx = idx[np.argsort(self.lengths[idx], kind="stable")]
         g = int(rng.integers(0, groups))
         return idx[g * batch_size : (g + 1) * batch_size]
 
@@ -108,6 +109,18 @@ class MotionData:
             x0[k, : len(x)], jm[k, : len(x)], fm[k, : len(x)] = x, m, True
         return {"x0": torch.from_numpy(x0), "joint_mask": torch.from_numpy(jm), "frame_mask": torch.from_numpy(fm),
                 "texts": [r[0] for r in rows], "langs": [r[1] for r in rows], "durations": torch.from_numpy(durations)}
+
+
+def global_batch_share(data: MotionData, cfg: MotionTrainConfig, step: int, rank: int, world: int) -> tuple[np.ndarray, np.random.Generator]:
+    """Process `rank`'s share of step `step`'s global batch, and the generator that augments it. The global batch
+    (batch_size samples per process) is one length group drawn from the step's seed, cut into `world` equal
+    parts, so processes never draw overlapping groups and one process gets exactly the batch it always did."""
+    b = cfg.train.batch_size
+    rng = np.random.default_rng(_seed(cfg.train.seed, step, 0))
+    idx = data.length_group(rng, b * world, cfg.length_groups)[rank * b : (rank + 1) * b]
+    if rank:
+        rng = np.random.default_rng(_seed(cfg.train.seed, step, rank))
+    return idx, rng
 
 
 def has_double_letter(text: str) -> bool:
@@ -234,10 +247,12 @@ def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | 
         reader = Backtranslator.from_pretrained(cfg.backtranslator)
         reader.check_corpus(corpus.signed_languages, [], f"{corpus_dir} (val)")  # its languages must match
 
+    from accelerate import PartialState
+
+    world = PartialState().num_processes  # processes of this run (`accelerate launch`); 1 without
+
     def batch(step: int, rank: int) -> dict:
-        rng = np.random.default_rng(_seed(cfg.train.seed, step, rank))
-        idx = train.length_group(rng, cfg.train.batch_size, cfg.length_groups)
-        return train.batch(idx, rng, cfg.augment, cfg.augment_prob)
+        return train.batch(*global_batch_share(train, cfg, step, rank, world), cfg.augment, cfg.augment_prob)
 
     def validate(raw: MotionLoss, out: Path, step: int) -> dict:
         losses = []
