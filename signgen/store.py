@@ -5,6 +5,7 @@
       x.bin        (frames, joints, 3) float32, every sample's frames one after another, manifest order
       mask.bin     (frames, joints) bool
       offsets.npy  (samples + 1,) int64: sample i is frames offsets[i]:offsets[i + 1]
+      stats/<name>/stats.safetensors   statistics derived from the arrays, cached (e.g. a model representation's)
 
 The `.pose` files and manifest.csv stay the corpus; the store is derived from them and rebuilt when stale
 (the fingerprint: every manifest row's id and pose path, and each pose file's size and mtime). Arrays come
@@ -22,15 +23,17 @@ import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from .errors import SigngenError
 from .pose.io import atomic_write_text
+from .pose.tensors import STATS_FILE
 
 if TYPE_CHECKING:
     from .corpus import Corpus
+    from .pose.tensors import NormStats
 
 STORE_DIR = "store"
 PARTIAL_DIR = ".store.partial"
@@ -76,6 +79,20 @@ class PoseStore:
     def arrays(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         a, b = self.offsets[i], self.offsets[i + 1]
         return np.asarray(self.x[a:b]), np.asarray(self.mask[a:b])
+
+
+    def cached_stats(self, name: str, compute: Callable[[], "NormStats"]) -> "NormStats":
+        """Statistics derived from this store's arrays (e.g. a model representation's), computed once and kept
+        in the store, so they go when the store is rebuilt."""
+        from .pose.tensors import NormStats
+
+        directory = self.directory / "stats" / name
+        if (directory / STATS_FILE).exists():
+            return NormStats.load(directory)
+        stats = compute()
+        directory.mkdir(parents=True, exist_ok=True)
+        stats.save(directory)
+        return stats
 
 
 def _check(directory: Path, fp: str, samples: int) -> str | None:

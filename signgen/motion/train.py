@@ -132,10 +132,10 @@ def has_double_letter(text: str) -> bool:
 
 def model_stats(corpus: Corpus, model: MotionModel, train: MotionData | None = None) -> NormStats:
     """Normalization statistics in the model's representation, from the train split. The corpus's statistics
-    are for canonical poses; a hand-relative model needs its own."""
+    are for canonical poses; a hand-relative model needs its own (computed once per store, then kept in it)."""
     if not model.cfg.hand_relative:
         return corpus.stats
-    return (train or MotionData(corpus, "train", model)).representation_stats()
+    return corpus.store().cached_stats("train-hands_to_wrist", lambda: (train or MotionData(corpus, "train", model)).representation_stats())
 
 
 class MotionLoss(torch.nn.Module):
