@@ -247,12 +247,9 @@ def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | 
         reader = Backtranslator.from_pretrained(cfg.backtranslator)
         reader.check_corpus(corpus.signed_languages, [], f"{corpus_dir} (val)")  # its languages must match
 
-    from accelerate import PartialState
-
-    world = PartialState().num_processes  # processes of this run (`accelerate launch`); 1 without
-
     def batch(step: int, rank: int) -> dict:
-        return train.batch(*global_batch_share(train, cfg, step, rank, world), cfg.augment, cfg.augment_prob)
+        # `task` (below) knows how many processes share the step once run() has started them
+        return train.batch(*global_batch_share(train, cfg, step, rank, task.processes), cfg.augment, cfg.augment_prob)
 
     def validate(raw: MotionLoss, out: Path, step: int) -> dict:
         losses = []

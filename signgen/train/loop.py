@@ -46,6 +46,7 @@ class Task:
     validate: Callable[[torch.nn.Module, Path, int], dict]  # (EMA weights loaded) -> metrics
     save: Callable[[torch.nn.Module, Path], None]  # final from_pretrained-able directory
     run_config: dict  # stored with every checkpoint
+    processes: int = 1  # set by `run`: how many processes train together, each calling batch(step, its index)
 
 
 def _step_seed(cfg: TrainConfig, step: int, rank: int) -> int:
@@ -141,6 +142,7 @@ def run(task: Task, cfg: TrainConfig, out_dir: str | Path, progress: bool = True
     if history_path.exists():
         history = [json.loads(line) for line in history_path.read_text().splitlines() if line.strip()]
         history = [h for h in history if h["step"] <= start]  # drop logs from steps after the checkpoint
+    task.processes = accelerator.num_processes
     module, opt = accelerator.prepare(module, opt)
     ema.to(accelerator.device)
     out_dir.mkdir(parents=True, exist_ok=True)
