@@ -125,19 +125,22 @@ class Corpus:
         return pose_to_array(read_pose(path), source=str(path))
 
     def store(self, progress: bool = False):
-        """The memory-mapped arrays of every sample (`signgen.store`), built or refreshed first if stale."""
+        """Every sample's arrays in one store (`signgen.store`), built or refreshed first if missing or stale."""
         from .store import open_store
 
         if self._store is None:
             self._store = open_store(self, progress=progress)
         return self._store
 
-    def split_arrays(self, split: str, progress: bool = False) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
-        """(text, signed_language, x, mask) for each sample of a split; x and mask are read-only views of the
-        store's memory map, so the split costs no memory until a batch reads them."""
+    def split_arrays(self, split: str, progress: bool = False):
+        """The split as a `signgen.store.SplitArrays`: a sequence of (text, signed_language, x, mask) whose arrays
+        are read from the store when an item is taken."""
+        from .store import SplitArrays
+
         self.split(split)  # names a missing split
         store = self.store(progress=progress)
-        return [(s.text, s.signed_language, *store.arrays(i)) for i, s in enumerate(self.samples) if s.split == split]
+        rows = [i for i, s in enumerate(self.samples) if s.split == split]
+        return SplitArrays(store, rows, [self.samples[i].text for i in rows], [self.samples[i].signed_language for i in rows])
 
     def iter_arrays(self, split: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         for s in self.split(split):

@@ -1,4 +1,4 @@
-"""A corpus's canonical arrays in one memory-mapped store, read by every training stage.
+"""A corpus's canonical arrays in one flat binary store, read by every training stage.
 
     <corpus>/store/
       store.json   header: version, fingerprint, samples, frames, joints, dtypes (written last)
@@ -8,9 +8,9 @@
       stats/<name>/stats.safetensors   statistics derived from the arrays, cached (e.g. a model representation's)
 
 The `.pose` files and manifest.csv stay the corpus; the store is derived from them and rebuilt when stale
-(the fingerprint: every manifest row's id and pose path, and each pose file's size and mtime). Arrays come
-back as read-only views of the memory map, so processes on one node share the page cache instead of each
-holding a copy. A build writes `.store.partial/`, records its progress there (so an interrupted build
+(the fingerprint: every manifest row's id and pose path, and each pose file's size and mtime). A sample's
+arrays are read (pread) when a batch needs them: the processes of a node share the OS page cache of the
+store instead of each holding the corpus, and a process's memory stays flat in the corpus size. A build writes `.store.partial/`, records its progress there (so an interrupted build
 resumes) and renames it to `store/` only when complete: a half-written store is never opened.
 """
 
@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -58,17 +59,15 @@ def fingerprint(corpus: "Corpus") -> str:
 
 
 class PoseStore:
-    """The opened store: `arrays(i)` is sample i's (x (T, J, 3) float32, mask (T, J) bool), read-only views."""
+    """The opened store: `arrays(i)` reads manifest row i's (x (T, J, 3) float32, mask (T, J) bool)."""
 
     def __init__(self, directory: Path, header: dict):
         self.directory, self.header = directory, header
         self.offsets = np.load(directory / "offsets.npy")
-        frames, joints = header["frames"], header["joints"]
-        if frames:
-            self.x = np.memmap(directory / "x.bin", X_DTYPE, "r", shape=(frames, joints, 3))
-            self.mask = np.memmap(directory / "mask.bin", MASK_DTYPE, "r", shape=(frames, joints))
-        else:
-            self.x, self.mask = np.zeros((0, joints, 3), X_DTYPE), np.zeros((0, joints), MASK_DTYPE)
+        self.joints = header["joints"]
+        # read with pread (no shared file position), so forked DataLoader workers can use the same descriptors
+        self._x = open(directory / "x.bin", "rb", buffering=0)
+        self._mask = open(directory / "mask.bin", "rb", buffering=0)
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -77,9 +76,17 @@ class PoseStore:
         return np.diff(self.offsets)
 
     def arrays(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-        a, b = self.offsets[i], self.offsets[i + 1]
-        return np.asarray(self.x[a:b]), np.asarray(self.mask[a:b])
+        a, b = int(self.offsets[i]), int(self.offsets[i + 1])
+        x = np.empty((b - a, self.joints, 3), X_DTYPE)
+        mask = np.empty((b - a, self.joints), MASK_DTYPE)
+        self._read(self._x, x, a * self.joints * 3 * X_DTYPE.itemsize)
+        self._read(self._mask, mask, a * self.joints * MASK_DTYPE.itemsize)
+        return x, mask
 
+    def _read(self, f, out: np.ndarray, offset: int) -> None:
+        view = memoryview(out).cast("B")
+        if view.nbytes and os.preadv(f.fileno(), [view], offset) != view.nbytes:
+            raise SigngenError(f"{f.name}: shorter than its header says (truncated while open); run again to rebuild the store")
 
     def cached_stats(self, name: str, compute: Callable[[], "NormStats"]) -> "NormStats":
         """Statistics derived from this store's arrays (e.g. a model representation's), computed once and kept
@@ -93,6 +100,25 @@ class PoseStore:
         directory.mkdir(parents=True, exist_ok=True)
         stats.save(directory)
         return stats
+
+
+class SplitArrays(Sequence):
+    """A corpus split as a sequence of (text, signed_language, x, mask): texts in memory, arrays read from the
+    store when an item is taken, so holding the split costs no memory per frame."""
+
+    def __init__(self, store: PoseStore, rows: list[int], texts: list[str], langs: list[str]):
+        self.store, self.rows, self.texts, self.langs = store, rows, texts, langs
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        return (self.texts[i], self.langs[i], *self.store.arrays(self.rows[i]))
+
+    def lengths(self) -> np.ndarray:
+        return self.store.lengths()[self.rows]
 
 
 def _check(directory: Path, fp: str, samples: int) -> str | None:
@@ -144,8 +170,8 @@ def open_store(corpus: "Corpus", progress: bool = False) -> PoseStore:
     if reason is None:
         return PoseStore(directory, json.loads((directory / HEADER).read_text(encoding="utf-8")))
     if not os.access(root, os.W_OK):
-        raise SigngenError(f"{directory}: {reason}, and {root} is not writable; build the store as its owner "
-                           f"(signgen data store --corpus {root}) or copy the corpus somewhere writable")
+        raise SigngenError(f"{directory}: {reason}, and {root} is not writable; train once as a user who can write it "
+                           "(that builds the store) or copy the corpus somewhere writable")
     with _locked(root):
         if _check(directory, fp, len(corpus.samples)) is not None:  # another process may have built it meanwhile
             build_store(corpus, fp, progress=progress)

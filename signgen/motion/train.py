@@ -43,16 +43,16 @@ class MotionTrainConfig:
 
 
 class MotionData:
-    """A split's samples as views of the corpus's memory-mapped store (`signgen.store`); batches are drawn by
-    (seed, step), augmented in canonical space, then turned into the model's representation and normalized
-    with `stats`."""
+    """A split's samples, their arrays read from the corpus's store (`signgen.store`) as batches need them;
+    batches are drawn by (seed, step), augmented in canonical space, then turned into the model's
+    representation and normalized with `stats`."""
 
     def __init__(self, corpus: Corpus, split: str, model: MotionModel):
         self.to_model = model.pose_to_model
         self.max_frames = model.cfg.denoiser.max_frames
         self.stats: NormStats | None = None  # set by train_motion (from the train split)
         self.items = corpus.split_arrays(split)  # (text, lang, x, mask); x and mask read from the store on use
-        self.lengths = np.array([len(x) for _, _, x, _ in self.items])
+        self.lengths = self.items.lengths()
         self.durations = [s.char_durations() for s in corpus.split(split)]
         self.weights: np.ndarray | None = None  # per-sample draw probabilities (set_double_letter_weight); None = uniform
         if len(self.items) and self.lengths.max() > self.max_frames:
@@ -64,7 +64,7 @@ class MotionData:
         """Draw texts with a doubled letter `weight` times as often as the others; returns how many there are."""
         if weight <= 0:
             raise SigngenError(f"double_letter_weight={weight}: give a positive weight (1 = every text equally often)")
-        doubled = np.array([has_double_letter(text) for text, *_ in self.items])
+        doubled = np.array([has_double_letter(text) for text in self.items.texts])
         w = np.where(doubled, weight, 1.0)
         self.weights = None if weight == 1 or not doubled.any() else w / w.sum()
         return int(doubled.sum())
@@ -219,6 +219,7 @@ def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | 
     from ..video import contact_sheet
 
     corpus = Corpus(corpus_dir)
+    corpus.store(progress=progress)  # built (with a progress bar) the first time, or when the corpus changed
     mcfg = cfg.model
     mcfg.languages = corpus.signed_languages
     if mcfg.text.kind == "char" and not mcfg.text.alphabet:
@@ -259,7 +260,7 @@ def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | 
                 b = {k: v.to(next(raw.parameters()).device) if torch.is_tensor(v) else v for k, v in b.items()}
                 losses.append(training_loss(raw.model, raw.scheduler, b, mcfg.loss, mcfg.diffusion, generator=None)[1]["recon"])
         picks = list(range(0, len(val.items), max(1, len(val.items) // cfg.val_samples)))[: cfg.val_samples]
-        texts, langs = [val.items[i][0] for i in picks], [val.items[i][1] for i in picks]
+        texts, langs = [val.items.texts[i] for i in picks], [val.items.langs[i] for i in picks]
         x, vis, fm = sample(raw.model, texts, langs, seed=0)
         sheets = []
         for k in range(len(picks)):

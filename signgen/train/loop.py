@@ -3,9 +3,10 @@
 A stage supplies a `Task`: a module whose forward(batch) returns (loss, logs), a batch function indexed by
 step and process (so a resumed run draws exactly the batches it would have), validation, and the final save.
 Batches are assembled in `torch.utils.data.DataLoader` worker processes (`workers`), ahead of the step that
-uses them; the batch function must depend only on (step, process), never on the model's changing weights.
-Logged losses are the mean over processes. The loop adds AdamW with warmup + cosine decay, gradient clipping, EMA (diffusers' EMAModel), mixed precision on
-GPU, periodic validation and checkpoints, resume with no lost steps, a progress bar and a loss curve PNG.
+uses them, so the batch function must depend only on (step, process), never on the model's changing weights.
+The loop adds AdamW with warmup + cosine decay, gradient clipping, EMA (diffusers' EMAModel), mixed precision
+on GPU, periodic validation and checkpoints, resume with no lost steps, logged losses averaged over
+processes, a progress bar and a loss curve PNG.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ class StepBatches(torch.utils.data.Dataset):
 
 def batch_loader(task: "Task", cfg: TrainConfig, start: int, rank: int) -> torch.utils.data.DataLoader:
     """Batches of steps start..steps-1 in order, `cfg.workers` processes ahead (forked: they share the parent's
-    data, e.g. the corpus store's memory map, instead of copying it)."""
+    data, e.g. a corpus split's texts and its store's open files, instead of copying it)."""
     import multiprocessing
 
     workers = cfg.workers if "fork" in multiprocessing.get_all_start_methods() else 0
