@@ -96,10 +96,13 @@ class PoseStore:
         directory = self.directory / "stats" / name
         if (directory / STATS_FILE).exists():
             return NormStats.load(directory)
-        stats = compute()
-        directory.mkdir(parents=True, exist_ok=True)
-        stats.save(directory)
-        return stats
+        if not os.access(self.directory, os.W_OK):  # a read-only corpus: computed, not kept
+            return compute()
+        with _locked(self.directory.parent):  # one process of a node computes them, the others wait and load
+            if not (directory / STATS_FILE).exists():
+                directory.mkdir(parents=True, exist_ok=True)
+                compute().save(directory)
+        return NormStats.load(directory)
 
 
 class SplitArrays(Sequence):
