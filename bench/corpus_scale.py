@@ -130,6 +130,7 @@ def child_startup(corpus_dir: str) -> dict:
     t["stats"] = time.perf_counter()
     return {"manifest_s": t["manifest"] - t["start"], "store_s": t["store"] - t["manifest"], "splits_s": t["splits"] - t["store"],
             "stats_s": t["stats"] - t["splits"], "total_s": t["stats"] - t["start"], "train_samples": len(train.items),
+            "val_samples": len(val.items),
             "rss_mib": _status(os.getpid())}
 
 

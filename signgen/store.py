@@ -10,8 +10,9 @@
 The `.pose` files and manifest.csv stay the corpus; the store is derived from them and rebuilt when stale
 (the fingerprint: every manifest row's id and pose path, and each pose file's size and mtime). A sample's
 arrays are read (pread) when a batch needs them: the processes of a node share the OS page cache of the
-store instead of each holding the corpus, and a process's memory stays flat in the corpus size. A build writes `.store.partial/`, records its progress there (so an interrupted build
-resumes) and renames it to `store/` only when complete: a half-written store is never opened.
+store instead of each holding the corpus, and a process's memory stays flat in the corpus size. A build
+writes `.store.partial/`, records its progress there (so an interrupted build resumes) and renames it to
+`store/` only when complete: a half-written store is never opened.
 """
 
 from __future__ import annotations
