@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from signgen.cli import main
 from signgen.corpus import Corpus, write_manifest
@@ -122,6 +123,30 @@ def test_motion_batches_read_the_store_and_workers_change_nothing(small_corpus, 
         train_motion(small_corpus.root, cfg, tmp_path / f"w{workers}", progress=False)
         histories.append((tmp_path / f"w{workers}" / "history.jsonl").read_text())
     assert _losses(histories[0]) == _losses(histories[1]) and len(_losses(histories[0])) > 6
+
+
+class _Scale(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.ones(1))
+
+    def forward(self, batch):
+        loss = ((self.w * batch["x"]) ** 2).mean()
+        return loss, {"loss": loss.item()}
+
+
+def test_a_user_error_while_a_worker_assembles_a_batch_stays_one_line(tmp_path):
+    from signgen.train import Task, TrainConfig, run
+
+    def batch(step: int, rank: int) -> dict:
+        if step == 3:
+            raise SigngenError("sample h2s-7: 400 frames; raise max_frames")
+        return {"x": torch.ones(2)}
+
+    task = Task(_Scale(), batch, lambda raw, o, step: {}, lambda raw, d: None, {})
+    with pytest.raises(SigngenError) as e:
+        run(task, TrainConfig(steps=6, warmup=1, val_every=100, ckpt_every=100, workers=2), tmp_path / "run", progress=False)
+    assert str(e.value) == "sample h2s-7: 400 frames; raise max_frames"
 
 
 def _losses(history: str) -> list:

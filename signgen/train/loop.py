@@ -20,6 +20,7 @@ from typing import Callable
 
 import torch
 
+from ..errors import SigngenError
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 
 
@@ -54,6 +55,13 @@ def _step_seed(cfg: TrainConfig, step: int, rank: int) -> int:
     return cfg.seed * 1_000_003 + step * 97 + rank
 
 
+@dataclass
+class BatchError:
+    """A user error raised while assembling a batch, handed to the training process to raise as it was."""
+
+    message: str
+
+
 class StepBatches(torch.utils.data.Dataset):
     """Item `step` is `task.batch(step, rank)`, drawn with torch seeded for that step as the loop seeds it, so a
     batch is the same whether a DataLoader worker or the training process assembles it."""
@@ -64,9 +72,13 @@ class StepBatches(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return self.cfg.steps
 
-    def __getitem__(self, step: int) -> dict:
+    def __getitem__(self, step: int) -> dict | BatchError:
         torch.manual_seed(_step_seed(self.cfg, step, self.rank))
-        return self.batch(step, self.rank)
+        try:
+            return self.batch(step, self.rank)
+        except SigngenError as e:  # a worker's exception reaches the trainer with its traceback in the message
+            return BatchError(str(e))
+
 
 
 def batch_loader(task: "Task", cfg: TrainConfig, start: int, rank: int) -> torch.utils.data.DataLoader:
@@ -169,7 +181,10 @@ def run(task: Task, cfg: TrainConfig, out_dir: str | Path, progress: bool = True
     t0, running = time.perf_counter(), {}
     batches = iter(batch_loader(task, cfg, start, accelerator.process_index))
     for step in range(start, cfg.steps):
-        batch = _to(next(batches), accelerator.device)
+        batch = next(batches)
+        if isinstance(batch, BatchError):
+            raise SigngenError(batch.message)
+        batch = _to(batch, accelerator.device)
         # per-step seeding: noise, dropout and batches are a function of the step, so resuming loses nothing
         torch.manual_seed(_step_seed(cfg, step, accelerator.process_index))
         with accelerator.autocast():
