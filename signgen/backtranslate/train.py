@@ -66,7 +66,7 @@ def train_backtranslator(corpus_dir: str | Path | None, cfg: BacktranslatorTrain
     mcfg = cfg.model
     mcfg.signed_languages = corpus.signed_languages
     mcfg.corpus = corpus.info.get("name", Path(corpus_dir).resolve().name)
-    train = corpus.split_arrays("train")  # (text, lang, x, mask), arrays as views of the corpus's memory-mapped store
+    train = corpus.split_arrays("train")  # (text, lang, x, mask); the arrays are read from the corpus store when taken
     val = corpus.split_arrays("val")[: cfg.val_limit]
     tokenizer = train_tokenizer([normalize_text(t[0]) for t in train], mcfg.tokenizer, mcfg.vocab_size)
     torch.manual_seed(cfg.train.seed)
