@@ -179,9 +179,8 @@ def run(task: Task, cfg: TrainConfig, out_dir: str | Path, progress: bool = True
     bar = progress_bar(total=cfg.steps, initial=start, desc="train", unit="step", disable=not progress or not accelerator.is_main_process)
     module.train()
     t0, running = time.perf_counter(), {}
-    batches = iter(batch_loader(task, cfg, start, accelerator.process_index))
-    for step in range(start, cfg.steps):
-        batch = next(batches)
+    # the loader yields steps start..steps-1; running it to its end shuts its workers down cleanly
+    for step, batch in enumerate(batch_loader(task, cfg, start, accelerator.process_index), start=start):
         if isinstance(batch, BatchError):
             raise SigngenError(batch.message)
         batch = _to(batch, accelerator.device)
