@@ -30,7 +30,8 @@ from ..pose.skeleton import component_slices, joint_index, num_joints
 from ..pose.tensors import NormStats
 from .inpaint import Known
 
-CORE = 0.6  # fraction of each unit's slot held at full weight (centred); the rest ramps to 0 at the slot's edges
+CORE = 0.5  # fraction of each unit's slot held at full weight (centred); the rest ramps to 0 at the slot's edges
+MAX_SPEED = 1.0  # a letter's clip plays at most this many times faster than recorded
 HANDS = ("RIGHT", "LEFT")
 
 
@@ -51,6 +52,7 @@ class LexiconGuide:
     user: Lexicon | None = None
     builtin: Lexicon | None = field(default_factory=Lexicon.builtin)
     core: float = CORE
+    max_speed: float = MAX_SPEED
 
     @classmethod
     def load(cls, user_dir: str | Path | None = None, builtin: bool = True) -> "LexiconGuide":
@@ -105,7 +107,11 @@ class LexiconGuide:
         unit_frames = [[max(1, b - a) for a, b in word] for word in slots]
         gap_frames = [[max(0, word[k + 1][0] - word[k][1]) for k in range(len(word) - 1)] for word in slots]
         word_gap = [max(0, slots[w + 1][0][0] - slots[w][-1][1]) for w in range(len(slots) - 1)]
-        comp = compose([[u.clip for u in word] for word in units], unit_frames, gap_frames, word_gap)
+        # a letter shows the middle of its clip at no more than `max_speed` times the signer's pace (its slot is
+        # often shorter than the clip, which also holds the hand's approach); a whole sign shows all of its clip
+        clips = [[u.clip if u.whole_sign else centre_window(u.clip, n, self.max_speed) for u, n in zip(word, frames_w)]
+                 for word, frames_w in zip(units, unit_frames)]
+        comp = compose(clips, unit_frames, gap_frames, word_gap, cut=False)
         x = np.zeros((frames, num_joints(), 3), np.float32)
         mask = np.zeros((frames, num_joints()), bool)
         n = min(frames, len(comp.x))
@@ -117,6 +123,14 @@ class LexiconGuide:
             joints = held_joints(unit.clip, unit.whole_sign, model.cfg.hand_relative)
             weight[a : a + len(ramp)] = np.maximum(weight[a : a + len(ramp)], ramp[:, None] * joints[None])
         return Known.from_canonical(model, stats, x, mask, weight)
+
+
+def centre_window(clip: Clip, frames: int, max_speed: float) -> Clip:
+    """The middle min(len, frames * max_speed) frames of a clip (what `frames` frames show at that pace at most)."""
+    n = len(clip)
+    w = min(n, max(1, int(round(frames * max_speed))))
+    a = (n - w) // 2
+    return Clip(clip.key, clip.x[a : a + w], clip.mask[a : a + w])
 
 
 def char_bounds(per_token: torch.Tensor | None, chars: int, frames: int) -> np.ndarray:
