@@ -60,7 +60,7 @@ def _build(task: dict, root: str) -> list[dict]:
 def build(root: str | Path, cfg: SpellingConfig | None = None, workers: int = 0, progress: bool = True):
     import json
 
-    from tqdm import tqdm
+    from signgen.progress import progress_bar
 
     cfg = cfg or SpellingConfig()
     root = Path(root)
@@ -68,7 +68,7 @@ def build(root: str | Path, cfg: SpellingConfig | None = None, workers: int = 0,
     tasks = plan(cfg)
     done = {r["id"]: r for r in read_progress_log(root / PROGRESS) if (root / r["pose_path"]).exists()}
     todo = [t for t in tasks if not all(f"{t['id']}@{s}" in done for s in SPEEDS)]
-    bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc="held-out corpus", unit="text", disable=not progress)
+    bar = progress_bar(total=len(tasks), initial=len(tasks) - len(todo), desc="held-out corpus", unit="text", disable=not progress)
     workers = workers or os.cpu_count() or 1
     with open(root / PROGRESS, "a", encoding="utf-8") as log:
 

@@ -9,7 +9,11 @@ the detector, z as MediaPipe gives it, at the source frame rate: the same layout
 from __future__ import annotations
 
 import os
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Iterator
+
 import numpy as np
 
 from signgen.errors import SigngenError
@@ -44,9 +48,26 @@ class HolisticConfig:
                     min_tracking_confidence=self.min_tracking_confidence)
 
 
-def _quiet_mediapipe() -> None:
+@contextmanager
+def mediapipe_logs(show: bool = False) -> Iterator[None]:
+    """MediaPipe's C++ code (absl logging) and TFLite write their log lines ("Created TensorFlow Lite XNNPACK
+    delegate", "Feedback manager requires ...") straight to file descriptor 2, bypassing Python. Unless `show`,
+    point descriptor 2 at /dev/null while a tracker runs; Python exceptions still surface, after it is restored."""
+    if show:
+        yield
+        return
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.stderr.flush()
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
 
 def _landmarks(component, count: int, scale: np.ndarray, offset: np.ndarray, visibility: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -58,9 +79,14 @@ def _landmarks(component, count: int, scale: np.ndarray, offset: np.ndarray, vis
     return xyz, conf
 
 
-def extract(source: FrameSource, cfg: HolisticConfig) -> "Pose":  # noqa: F821
-    """Run Holistic on every frame of `source`; one fresh tracker per clip (creating one costs ~0.05 s)."""
-    _quiet_mediapipe()
+def extract(source: FrameSource, cfg: HolisticConfig, show_logs: bool = False) -> "Pose":  # noqa: F821
+    """Run Holistic on every frame of `source`; one fresh tracker per clip (creating one costs ~0.05 s).
+    MediaPipe's own log lines are hidden unless `show_logs`."""
+    with mediapipe_logs(show_logs):
+        return _extract(source, cfg)
+
+
+def _extract(source: FrameSource, cfg: HolisticConfig) -> "Pose":  # noqa: F821
     import cv2
     import mediapipe as mp
     from pose_format import Pose, PoseHeader

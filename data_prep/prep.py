@@ -63,6 +63,7 @@ class PrepConfig:
     workers: int = 0  # processes (or Ray tasks in flight per CPU); 0 = all cores
     engine: str = "process"  # process | ray
     address: str = ""  # Ray cluster address ("auto", "ray://host:10001"); "" starts Ray locally
+    verbose: bool = False  # show MediaPipe's and TFLite's own log lines (hidden by default)
 
     def check(self) -> None:
         self.holistic.check()
@@ -92,9 +93,9 @@ def load_source_pose(clip: Clip, cfg: PrepConfig):
     from .holistic import extract
 
     if clip.kind == "video":
-        return extract(open_video(clip.path, clip.start, clip.end), cfg.holistic)
+        return extract(open_video(clip.path, clip.start, clip.end), cfg.holistic, show_logs=cfg.verbose)
     if clip.kind == "frames":
-        return extract(open_image_folder(clip.path, clip.fps), cfg.holistic)
+        return extract(open_image_folder(clip.path, clip.fps), cfg.holistic, show_logs=cfg.verbose)
     if clip.kind == "openpose":
         from pose_format.utils.openpose import load_openpose_directory
 
@@ -321,7 +322,7 @@ class PrepResult:
 def prepare(clips: Iterable[Clip], problems: list[Problem], root: str | Path, cfg: PrepConfig, builder: str,
             progress: bool = True) -> PrepResult:
     """Import `clips` into a corpus at `root` (resumable), write the failures and quality reports, finalize."""
-    from tqdm import tqdm
+    from signgen.progress import progress_bar
 
     cfg.check()
     root = Path(root)
@@ -343,8 +344,7 @@ def prepare(clips: Iterable[Clip], problems: list[Problem], root: str | Path, cf
     workers = min(cfg.workers or os.cpu_count() or 1, max(len(todo), 1))
     failed: dict[str, dict] = {}
     stats = {"frames": 0, "t0": time.perf_counter()}
-    bar = tqdm(total=len(clips), initial=len(clips) - len(todo), desc=builder, unit="clip", disable=not progress,
-               dynamic_ncols=True)
+    bar = progress_bar(total=len(clips), initial=len(clips) - len(todo), desc=builder, unit="clip", disable=not progress)
     with open(root / PROGRESS, "a", encoding="utf-8") as log:
 
         def record(rec: dict) -> None:

@@ -22,6 +22,12 @@ HOW2SIGN_COLUMNS = ["VIDEO_ID", "VIDEO_NAME", "SENTENCE_ID", "SENTENCE_NAME", "S
 PHOENIX_COLUMNS = ["name", "video", "start", "end", "speaker", "orth", "translation"]
 PHOENIX_FRAMES = Path("features") / "fullFrame-210x260px"
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v")
+SPLITS = ("train", "val", "test")
+# How2Sign as released: one folder per split below the dataset root, named by the split of the CSV
+# (how2sign_realigned_val.csv -> val_rgb_front_clips/raw_videos/); first existing pattern wins.
+HOW2SIGN_CLIP_FOLDERS = ("{split}_rgb_front_clips/raw_videos",)
+HOW2SIGN_OPENPOSE_FOLDERS = ("{split}_2D_keypoints/openpose_output/json",
+                             "sentence_level/{split}/rgb_front/features/openpose_output/json")
 
 
 @dataclass
@@ -47,6 +53,7 @@ class Problem:
     id: str
     input: str
     reason: str
+    malformed: bool = False  # the row itself must be fixed (e.g. a timestamp that is not a number)
 
 
 def clean_text(text: str) -> str:
@@ -103,21 +110,55 @@ def read_table(path: str | Path, delimiter: str, required: list[str], quoting: i
     return rows
 
 
+class MalformedRow(ValueError):
+    """A row whose values cannot be right (bad timestamps): reported like other rows, then the import exits 2."""
+
+
 def _seconds(value: str | None, column: str) -> float:
     try:
         t = float((value or "").strip())
     except ValueError:
-        raise ValueError(f"{column} {value!r} is not a number of seconds") from None
+        raise MalformedRow(f"{column} {value!r} is not a number of seconds") from None
     if not t >= 0 or t == float("inf"):
-        raise ValueError(f"{column} {value!r} must be a finite time >= 0 seconds")
+        raise MalformedRow(f"{column} {value!r} must be a finite time >= 0 seconds")
     return t
 
 
 def _times(row: dict, start_col: str, end_col: str) -> tuple[float, float]:
     start, end = _seconds(row.get(start_col), start_col), _seconds(row.get(end_col), end_col)
     if end <= start:
-        raise ValueError(f"{end_col} {end} is not after {start_col} {start}")
+        raise MalformedRow(f"{end_col} {end} is not after {start_col} {start}")
     return start, end
+
+
+def split_folders(csv_paths: list[str | Path], root: str | Path, patterns: tuple[str, ...], what: str) -> tuple[list[tuple[Path, Path]], list[str]]:
+    """Pair each annotation CSV with the folder holding its media. `root` is that folder itself, or a dataset
+    root with one folder per split (`patterns`, e.g. `{split}_rgb_front_clips/raw_videos`, the split taken from
+    the CSV's name). Under a dataset root a CSV whose split folder is missing is left out and described, in one
+    line, in the second list."""
+    root = Path(root)
+    if not root.is_dir():
+        raise SigngenError(f"{root}: {what} folder not found; pass the folder holding the {what} files, or the dataset root")
+    csv_paths = [Path(c) for c in csv_paths]
+
+    def candidates(split: str) -> list[Path]:
+        return [root / pattern.format(split=split) for pattern in patterns]
+
+    if not any(p.is_dir() for split in SPLITS for p in candidates(split)):
+        return [(c, root) for c in csv_paths], []
+    pairs, missing = [], []
+    for c in csv_paths:
+        split = split_from_name(c)
+        if not split:
+            raise SigngenError(f"{c}: cannot tell the split from the name, so its folder below {root} is unknown; "
+                               "name it how2sign_realigned_{train,val,test}.csv")
+        found = next((p for p in candidates(split) if p.is_dir()), None)
+        if found is None:
+            missing.append(f"{candidates(split)[0]}: not found, so {c.name} ({split} split) was not imported; "
+                           f"put the {split} split's {what} files there and re-run the same command")
+        else:
+            pairs.append((c, found))
+    return pairs, missing
 
 
 def _find_video(folder: Path, stem: str) -> Optional[Path]:
@@ -138,13 +179,21 @@ def _how2sign_rows(csv_paths: list[str | Path]):
             yield split, f"{csv_path.name}:{row['_line']}", name, sid, clean_text(row["SENTENCE"] or ""), row
 
 
+def _present(pairs: list[tuple[Path, Path]], missing: list[str]) -> list[tuple[Path, Path]]:
+    if missing:
+        raise SigngenError(missing[0])
+    return pairs
+
+
 def read_how2sign(csv_paths: list[str | Path], videos: str | Path, full_videos: bool = False) -> tuple[list[Clip], list[Problem]]:
-    """How2Sign realigned CSVs (TAB). Clips: `{videos}/{SENTENCE_NAME}.mp4`; full videos: `{videos}/{VIDEO_NAME}.mp4` cut at the timestamps."""
-    videos = Path(videos)
-    if not videos.is_dir():
-        raise SigngenError(f"{videos}: video folder not found; pass the folder holding the .mp4 files")
+    """How2Sign realigned CSVs (TAB). Clips: `{videos}/{SENTENCE_NAME}.mp4`, where `videos` is the clip folder or
+    the dataset root (`{split}_rgb_front_clips/raw_videos/` per CSV); full videos: `{videos}/{VIDEO_NAME}.mp4`
+    cut at the timestamps."""
+    patterns = () if full_videos else HOW2SIGN_CLIP_FOLDERS
+    rows = [(folder, *row) for csv_path, folder in _present(*split_folders(csv_paths, videos, patterns, "video"))
+            for row in _how2sign_rows([csv_path])]
     clips, problems = [], []
-    for split, origin, name, sid, text, row in _how2sign_rows(csv_paths):
+    for folder, split, origin, name, sid, text, row in rows:
         try:
             if not name:
                 raise ValueError("SENTENCE_NAME is empty")
@@ -156,30 +205,29 @@ def read_how2sign(csv_paths: list[str | Path], videos: str | Path, full_videos: 
                 stem = (row["VIDEO_NAME"] or "").strip()
             else:
                 stem = name
-            video = _find_video(videos, stem)
+            video = _find_video(folder, stem)
             if video is None:
-                raise ValueError(f"no video {videos / (stem + '.mp4')}")
+                raise ValueError(f"no video {folder / (stem + '.mp4')}")
         except ValueError as e:
-            problems.append(Problem(sid, origin, str(e)))
+            problems.append(Problem(sid, origin, str(e), isinstance(e, MalformedRow)))
             continue
         clips.append(Clip(sid, text, split, "video", str(video), start, end, "", 0.0, origin))
     return clips, problems
 
 
 def read_how2sign_openpose(csv_paths: list[str | Path], json_root: str | Path, fps: float) -> tuple[list[Clip], list[Problem]]:
-    """How2Sign's released OpenPose keypoints: `{json_root}/{SENTENCE_NAME}/{SENTENCE_NAME}_000000000000_keypoints.json`."""
-    json_root = Path(json_root)
-    if not json_root.is_dir():
-        raise SigngenError(f"{json_root}: OpenPose JSON folder not found; pass openpose_output/json")
+    """How2Sign's released OpenPose keypoints: `{json_root}/{SENTENCE_NAME}/{SENTENCE_NAME}_000000000000_keypoints.json`,
+    where `json_root` is openpose_output/json or the dataset root (`{split}_2D_keypoints/openpose_output/json/` per CSV)."""
     clips, problems = [], []
-    for split, origin, name, sid, text, _ in _how2sign_rows(csv_paths):
-        folder = json_root / name
-        if not name or not text:
-            problems.append(Problem(sid, origin, "SENTENCE_NAME or SENTENCE is empty"))
-        elif not folder.is_dir():
-            problems.append(Problem(sid, origin, f"no OpenPose folder {folder}"))
-        else:
-            clips.append(Clip(sid, text, split, "openpose", str(folder), None, None, "", fps, origin))
+    for csv_path, json_dir in _present(*split_folders(csv_paths, json_root, HOW2SIGN_OPENPOSE_FOLDERS, "OpenPose JSON")):
+        for split, origin, name, sid, text, _ in _how2sign_rows([csv_path]):
+            folder = json_dir / name
+            if not name or not text:
+                problems.append(Problem(sid, origin, "SENTENCE_NAME or SENTENCE is empty"))
+            elif not folder.is_dir():
+                problems.append(Problem(sid, origin, f"no OpenPose folder {folder}"))
+            else:
+                clips.append(Clip(sid, text, split, "openpose", str(folder), None, None, "", fps, origin))
     return clips, problems
 
 
@@ -258,7 +306,7 @@ def read_generic(csv_path: str | Path, root: str | Path | None = None, fps: floa
             if sid in seen:
                 raise ValueError(f"duplicate row (same path and times as an earlier row, id {sid})")
         except ValueError as e:
-            problems.append(Problem(sid, origin, str(e)))
+            problems.append(Problem(sid, origin, str(e), isinstance(e, MalformedRow)))
             continue
         seen.add(sid)
         kind = _kind_of(path)

@@ -325,7 +325,7 @@ def _read_progress(root: Path) -> dict[str, dict]:
 
 
 def build(cfg: StarterConfig, root: str | Path, progress: bool = True) -> Corpus:
-    from tqdm import tqdm
+    from signgen.progress import progress_bar
 
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
@@ -340,7 +340,7 @@ def build(cfg: StarterConfig, root: str | Path, progress: bool = True) -> Corpus
     copies = lambda t: 1 + (cfg.augment_copies if t["split"] == "train" else 0)  # noqa: E731
     todo = [t for t in tasks if not all(_sample_id(t, k) in done for k in range(copies(t)))]
     workers = cfg.workers or os.cpu_count() or 1
-    bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc="starter corpus", unit="sample", disable=not progress)
+    bar = progress_bar(total=len(tasks), initial=len(tasks) - len(todo), desc="starter corpus", unit="sample", disable=not progress)
     with open(root / PROGRESS, "a", encoding="utf-8") as log:
 
         def record(rows: list[dict]) -> None:

@@ -58,19 +58,26 @@ def cmd_data_import(args: argparse.Namespace) -> None:
         cfg.engine = args.engine
     if args.address is not None:
         cfg.address, cfg.engine = args.address, "ray"
+    cfg.verbose = cfg.verbose or args.verbose
     spoken, signed = _IMPORT_LANGUAGES[args.data_command]
     cfg.spoken_language, cfg.signed_language = cfg.spoken_language or spoken, cfg.signed_language or signed
     cfg.check()
+    missing: list[str] = []  # split folders absent from a dataset root: the other splits are imported, then exit 2
     if args.data_command == "how2sign":
-        clips, problems = sources.read_how2sign(args.csv, args.videos, full_videos=args.full_videos)
+        patterns = () if args.full_videos else sources.HOW2SIGN_CLIP_FOLDERS
+        pairs, missing = sources.split_folders(args.csv, args.videos, patterns, "video")
+        clips, problems = sources.read_how2sign([c for c, _ in pairs], args.videos, full_videos=args.full_videos) if pairs else ([], [])
     elif args.data_command == "openpose":
-        clips, problems = sources.read_how2sign_openpose(args.csv, args.json, fps=args.fps)
+        pairs, missing = sources.split_folders(args.csv, args.json, sources.HOW2SIGN_OPENPOSE_FOLDERS, "OpenPose JSON")
+        clips, problems = sources.read_how2sign_openpose([c for c, _ in pairs], args.json, fps=args.fps) if pairs else ([], [])
     elif args.data_command == "phoenix":
         root = Path(args.root)
         csvs = args.csv or sources.phoenix_csvs(root)
         clips, problems = sources.read_phoenix(csvs, args.frames or root / sources.PHOENIX_FRAMES, fps=args.fps)
     else:
         clips, problems = sources.read_generic(args.csv, args.root, fps=args.fps)
+    if missing and not clips:
+        raise SigngenError(missing[0])
     _say(f"{len(clips)} clips to import, {len(problems)} rows unusable (listed in {Path(args.output) / 'failures.csv'})")
     start = time.perf_counter()
     result = prepare(clips, problems, args.output, cfg, builder=f"data_prep.{args.data_command}", progress=not args.quiet)
@@ -80,6 +87,16 @@ def cmd_data_import(args: argparse.Namespace) -> None:
          f"{result.skipped} already done) in {time.perf_counter() - start:.0f} s; detection: {rates}")
     if q["clips_failed"]:
         _say(f"failures: {Path(args.output) / 'failures.csv'}  quality: {Path(args.output) / 'quality.csv'}")
+    if "train" not in result.corpus.info.get("counts", {}):
+        _say("note: no train split was imported, so the corpus has no stats.safetensors (train-split statistics); "
+             "import the train split into the same folder before training on it")
+    malformed = [p for p in problems if p.malformed]
+    kept = f"the other clips are imported and kept in {args.output}"
+    if missing:
+        raise SigngenError(f"{missing[0]}; {kept}")
+    if malformed:
+        more = f" ({len(malformed)} such rows, listed in {Path(args.output) / 'failures.csv'})" if len(malformed) > 1 else ""
+        raise SigngenError(f"{malformed[0].input}: {malformed[0].reason}{more}; fix the row and re-run the same command; {kept}")
 
 
 def _add_import_parsers(data) -> None:
@@ -90,6 +107,7 @@ def _add_import_parsers(data) -> None:
         p.add_argument("--engine", choices=["process", "ray"], default=None, help="process pool (default) or Ray")
         p.add_argument("--address", default=None, help="Ray cluster address (implies --engine ray)")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
+        p.add_argument("--verbose", action="store_true", help="show MediaPipe's and TFLite's own log lines (hidden by default)")
         p.add_argument("overrides", nargs="*", help="e.g. holistic.refine_face_landmarks=true filters.min_hand_rate=0.5")
         p.set_defaults(func=cmd_data_import)
 
@@ -189,7 +207,10 @@ def cmd_pose(args: argparse.Namespace) -> None:
     guide, edit = _guide_and_edit(args)
     model, stats = MotionModel.from_pretrained(model_dir)
     loaded = time.perf_counter()
-    pose = generate_pose(model, stats, args.text, args.lang, steps=args.steps, guidance=args.guidance,
+    signable = model.text_encoder.normalize(args.text)
+    if signable.note:
+        _say(f"note: {signable.note}")
+    pose = generate_pose(model, stats, signable.text, args.lang, steps=args.steps, guidance=args.guidance,
                          sampler=args.sampler, frames=args.frames, seed=args.seed, guide=guide, edit=edit)
     write_pose(pose, args.output)
     how = "pure generation" if guide is None or not guide.covers(args.lang) else "lexicon-guided"
@@ -253,6 +274,10 @@ def cmd_text(args: argparse.Namespace) -> None:
     lang = args.lang or pipe.default_lang
     kind = args.renderer or pipe.default_renderer
     pipe.check(lang, kind)
+    signable = pipe.signable(text)
+    if signable.note:
+        _say(f"note: {signable.note}")
+    text = signable.text
     how = "pure generation" if guide is None or not guide.covers(lang) else f"guided by lexicon {(guide.user or guide.builtin).name}"
     _say(f"text: {text!r} -> {lang}, renderer {kind}, {how}")
     out = pipe(text, lang=lang, renderer=kind, seed=args.seed, steps=args.steps, guidance=args.guidance,
@@ -338,7 +363,7 @@ def load_canonical(path: str | Path):
 
     pose = read_pose(path)
     if len(pose.body.data) == 0:
-        raise SigngenError(f"{path}: pose has zero frames; nothing to render")
+        raise SigngenError(f"{path}: pose has zero frames; it holds no signing, re-export it")
     return pose if is_canonical_normalized(pose) else to_canonical(pose)
 
 

@@ -1,4 +1,4 @@
-"""Typed dataclass configs, YAML presets in `configs/`, and `key=value` overrides (via OmegaConf)."""
+"""Typed dataclass configs, YAML presets in `configs/` (shipped in the package), and `key=value` overrides (via OmegaConf)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,14 @@ from .errors import SigngenError
 
 T = TypeVar("T")
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+
+def preset_dir(package: Path = Path(__file__).resolve().parent) -> Path:
+    """The YAML presets: `signgen/configs/` in an installed wheel, else the source tree's top-level `configs/`."""
+    installed = package / "configs"
+    return installed if installed.is_dir() else package.parent / "configs"
+
+
+CONFIG_DIR = preset_dir()
 
 
 def resolve_preset(preset: str | Path, group: str) -> Path:

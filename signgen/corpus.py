@@ -139,8 +139,10 @@ def finalize(root: str | Path, samples: list[Sample], info: dict, stats_split: s
     samples = sorted(samples, key=lambda s: (order.get(s.split, 99), s.id))
     write_manifest(root, samples)
     corpus = Corpus(root)
-    arrays = corpus.iter_arrays(stats_split) if stats_split else (corpus.load(s) for s in corpus.samples)
-    NormStats.from_arrays(arrays).save(root)
+    if stats_split is None:  # statistics of every sample (an evaluation-only corpus)
+        NormStats.from_arrays(corpus.load(s) for s in corpus.samples).save(root)
+    elif any(s.split == stats_split for s in samples):  # a corpus of val/test only (e.g. one imported split) has none
+        NormStats.from_arrays(corpus.iter_arrays(stats_split)).save(root)
     counts = {split: sum(s.split == split for s in samples) for split in sorted({s.split for s in samples})}
     atomic_write_text(root / INFO, json.dumps({**info, "counts": counts}, indent=2, ensure_ascii=False))
     return Corpus(root)

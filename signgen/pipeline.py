@@ -18,10 +18,14 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import SigngenError
+
+if TYPE_CHECKING:
+    from .text.normalize import SignableText
 
 SHIPPED = Path(__file__).resolve().parent / "models"
 PIPELINE_FILE = "pipeline.json"
@@ -41,6 +45,7 @@ class SignOutput:
     frames: np.ndarray | None  # (T, H, W, 3) uint8 RGB, None when rendering was skipped
     fps: float
     timings: dict[str, float] = field(default_factory=dict)
+    note: str = ""  # what of the given text was not signed (punctuation), see signgen.text.normalize
 
     def save_pose(self, path: str | Path) -> Path:
         from .pose import write_pose
@@ -182,6 +187,10 @@ class SignPipeline:
         return directory
 
     # -- generation ---------------------------------------------------------------------------------
+    def signable(self, text: str) -> SignableText:
+        """What of `text` the motion model signs (signgen.text.normalize): punctuation dropped, else a one-line error."""
+        return self.motion.text_encoder.normalize(check_text(text))
+
     def check(self, lang: str | None = None, renderer: str | None = None) -> None:
         """One-line SigngenError for a sign language the motion model lacks or an unknown renderer."""
         from .render import RENDERERS
@@ -222,7 +231,7 @@ class SignPipeline:
         guidance off for this call; `edit` = (canonical pose, motion.edit.Keep) keeps parts of a pose."""
         from .motion.generate import generate_pose
 
-        text = check_text(text)
+        text = self.signable(text).text
         return generate_pose(
             self.motion, self.stats, text, lang or self.default_lang, steps=steps, guidance=guidance, sampler=sampler, frames=frames,
             seed=seed, guide=self.guide if guided else None, edit=edit,
@@ -248,7 +257,7 @@ class SignPipeline:
         (see `pose`), `render_steps` to the diffusion renderer."""
         lang = lang or self.default_lang
         kind = renderer or self.default_renderer
-        check_text(text)
+        signable = self.signable(text)
         self.check(lang, kind if render else None)  # fail before any slow work
         timings: dict[str, float] = {}
         if render:  # build (and validate) the renderer first, so a bad renderer fails before sampling
@@ -256,7 +265,8 @@ class SignPipeline:
             backend = self.renderer(kind, steps=render_steps, seed=seed)
             timings["load_renderer"] = time.perf_counter() - start  # ~0 once cached
         start = time.perf_counter()
-        pose = self.pose(text, lang, seed=seed, steps=steps, guidance=guidance, frames=frames, sampler=sampler, guided=guided, edit=edit)
+        pose = self.pose(signable.text, lang, seed=seed, steps=steps, guidance=guidance, frames=frames, sampler=sampler,
+                         guided=guided, edit=edit)
         timings["motion"] = time.perf_counter() - start
         out_frames = None
         if render:
@@ -264,11 +274,12 @@ class SignPipeline:
             out_frames = backend.render(pose, progress=progress)
             timings["render"] = time.perf_counter() - start
         return SignOutput(
-            text=" ".join(text.split()),
+            text=signable.text,
             lang=lang,
             renderer=kind if render else None,
             pose=pose,
             frames=out_frames,
             fps=float(pose.body.fps),
             timings=timings,
+            note=signable.note,
         )

@@ -6,7 +6,8 @@
 
 POST takes the same fields as a JSON object. Generation runs on ONE worker thread (torch already uses the
 cores); up to `queue` further jobs wait in order, and a request beyond that gets HTTP 503 with Retry-After
-instead of piling up memory. Bad input is HTTP 400 with a one-line {"error": ...}.
+instead of piling up memory. Bad input is HTTP 400 with a one-line {"error": ...}. A response carries the text
+that was signed (`X-Signgen-Text`) and, when punctuation was left out, `X-Signgen-Note` (signgen.text.normalize).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from .errors import SigngenError
-from .pipeline import SignPipeline, check_text
+from .pipeline import SignOutput, SignPipeline, check_text
 
 
 @dataclass
@@ -107,14 +108,19 @@ def parse_request(params: dict, max_chars: int) -> dict:
     }
 
 
-def _pose_job(pipe: SignPipeline, req: dict) -> tuple[bytes, dict]:
+def _header_value(text: str) -> str:
+    """HTTP headers are Latin-1: other characters as \\uXXXX escapes."""
+    return text.encode("latin-1", "backslashreplace").decode("latin-1")
+
+
+def _pose_job(pipe: SignPipeline, req: dict) -> tuple[bytes, SignOutput]:
     from .pose.io import pose_bytes
 
     out = pipe(**{k: v for k, v in req.items() if k != "renderer"}, render=False)
-    return pose_bytes(out.pose), out.timings
+    return pose_bytes(out.pose), out
 
 
-def _video_job(pipe: SignPipeline, req: dict) -> tuple[bytes, dict]:
+def _video_job(pipe: SignPipeline, req: dict) -> tuple[bytes, SignOutput]:
     import tempfile
 
     from .video import write_mp4
@@ -122,7 +128,7 @@ def _video_job(pipe: SignPipeline, req: dict) -> tuple[bytes, dict]:
     out = pipe(**req)
     with tempfile.TemporaryDirectory(prefix="signgen-serve-") as tmp:
         path = write_mp4(out.frames, Path(tmp) / "out.mp4", fps=out.fps)
-        return path.read_bytes(), out.timings
+        return path.read_bytes(), out
 
 
 def create_app(pipe: SignPipeline, cfg: ServeConfig):
@@ -168,11 +174,14 @@ def create_app(pipe: SignPipeline, cfg: ServeConfig):
         if future is None:
             return error(503, f"busy: {cfg.queue + 1} jobs already queued; retry shortly", **{"Retry-After": "5"})
         try:
-            data, timings = await asyncio.wrap_future(future)
+            data, out = await asyncio.wrap_future(future)
         except SigngenError as e:
             return error(400, str(e))
-        server_timing = ", ".join(f"{k};dur={v * 1000:.1f}" for k, v in timings.items())
-        headers = {"Server-Timing": server_timing, "Content-Disposition": f'attachment; filename="{filename}"'}
+        server_timing = ", ".join(f"{k};dur={v * 1000:.1f}" for k, v in out.timings.items())
+        headers = {"Server-Timing": server_timing, "Content-Disposition": f'attachment; filename="{filename}"',
+                   "X-Signgen-Text": _header_value(out.text)}
+        if out.note:  # punctuation that was not signed
+            headers["X-Signgen-Note"] = _header_value(out.note)
         return Response(content=data, media_type=media_type, headers=headers)
 
     @app.get("/health")

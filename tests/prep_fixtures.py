@@ -34,12 +34,14 @@ def write_astronaut_video(path: Path, frames: int = 8, size: int = 160, fps: flo
     return write_mp4(astronaut_frames(frames, size, phase), path, fps=fps)
 
 
-def how2sign_fixture(root: Path, per_split: dict[str, int], frames: int = 6, corrupt: tuple[str, ...] = ()) -> dict:
-    """`root/how2sign_realigned_{split}.csv` (TAB) + `root/clips/{SENTENCE_NAME}.mp4`; names in `corrupt` get garbage bytes."""
-    clips = root / "clips"
-    clips.mkdir(parents=True, exist_ok=True)
+def how2sign_fixture(root: Path, per_split: dict[str, int], frames: int = 6, corrupt: tuple[str, ...] = (),
+                     released: bool = False) -> dict:
+    """`root/how2sign_realigned_{split}.csv` (TAB) + `root/clips/{SENTENCE_NAME}.mp4`, or with `released` the
+    release's layout `root/{split}_rgb_front_clips/raw_videos/{SENTENCE_NAME}.mp4`; names in `corrupt` get garbage bytes."""
     csvs, names, k = [], [], 0
     for split, count in per_split.items():
+        clips = root / f"{split}_rgb_front_clips" / "raw_videos" if released else root / "clips"
+        clips.mkdir(parents=True, exist_ok=True)
         lines = [H2S_HEADER]
         for i in range(count):
             name = f"vid{k:02d}_{i}-1-rgb_front"
@@ -53,7 +55,7 @@ def how2sign_fixture(root: Path, per_split: dict[str, int], frames: int = 6, cor
         path = root / f"how2sign_realigned_{split}.csv"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         csvs.append(path)
-    return {"csvs": csvs, "videos": clips, "names": names}
+    return {"csvs": csvs, "videos": root if released else clips, "names": names}
 
 
 def openpose_fixture(folder: Path, name: str, frames: int = 5, people: int = 1) -> Path:

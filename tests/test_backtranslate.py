@@ -106,3 +106,45 @@ def test_pose_longer_than_the_model_reads_is_refused(tiny_bt):
     x = np.zeros((model.cfg.max_frames + 1, 178, 3), np.float32)
     with pytest.raises(SigngenError, match="at most"):
         model.translate([(x, np.ones(x.shape[:2], bool))], ["ase"])
+
+
+def test_reader_directory_missing_a_file_is_named(tiny_bt, tmp_path):
+    for name in ("tokenizer.json", "stats.safetensors"):
+        bad = tmp_path / name
+        bad.mkdir()
+        for p in tiny_bt.iterdir():
+            if p.name != name:
+                (bad / p.name).write_bytes(p.read_bytes())
+        with pytest.raises(SigngenError, match=f"lacks {name}"):
+            Backtranslator.from_pretrained(bad)
+
+
+def test_letter_reader_trains_on_the_lexicon_without_a_corpus(tmp_path):
+    """source=lexicon: composed fingerspelling, hand features, CTC; the vocabulary it used is written beside it."""
+    assert main(["train", "backtranslator", "--config", "spelling-tiny", "-o", str(tmp_path / "r"), "--quiet"]) == 0
+    model = Backtranslator.from_pretrained(tmp_path / "r" / "model")
+    assert (model.cfg.head, model.cfg.features) == ("ctc", "hands") and model.cfg.signed_languages == ["ase", "gsg"]
+    vocab = json.loads((tmp_path / "r" / "vocabulary.json").read_text())
+    assert set(vocab) == {"en-ase", "de-gsg"} and vocab["en-ase"]["names"] and vocab["en-ase"]["train"]
+    from signgen.lexicon import fingerspell
+
+    comp = fingerspell("washington", "en", "ase")
+    assert isinstance(model.translate([(comp.x, comp.mask)], ["ase"])[0], str)
+
+
+def test_read_names_bad_poses_in_one_line(tiny_bt, tmp_path, capsys):
+    from signgen.lexicon import fingerspell
+    from signgen.pose import write_pose
+    from signgen.pose.tensors import array_to_pose
+
+    comp = fingerspell("hi", "en", "ase")
+    good, zero, cut = tmp_path / "good.pose", tmp_path / "zero.pose", tmp_path / "cut.pose"
+    write_pose(array_to_pose(comp.x, comp.mask), good)
+    write_pose(array_to_pose(comp.x[:0], comp.mask[:0]), zero)
+    cut.write_bytes(good.read_bytes()[:3000])
+    for path, expected in ((zero, "zero frames"), (cut, "truncated")):
+        assert main(["read", str(path), "--lang", "ase", "--backtranslator", str(tiny_bt)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and str(path) in err[0] and expected in err[0]
+    assert main(["train", "backtranslator", "-o", str(tmp_path / "x"), "--quiet"]) == 2
+    assert "--corpus" in capsys.readouterr().err

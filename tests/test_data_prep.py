@@ -202,6 +202,80 @@ def test_full_videos_are_cut_at_the_realigned_timestamps(tmp_path):
     assert len(read_csv(tmp_path / "out" / "failures.csv")) == 3
 
 
+def test_how2sign_release_root_with_a_missing_split_imports_the_others_then_resumes(tmp_path, capsys):
+    """--videos is the dataset root: each CSV's clips are in {split}_rgb_front_clips/raw_videos/."""
+    import shutil
+
+    h2s = how2sign_fixture(tmp_path / "How2Sign", {"train": 1, "val": 1, "test": 1}, frames=4, released=True)
+    test_clips = tmp_path / "How2Sign" / "test_rgb_front_clips"
+    shutil.move(test_clips, tmp_path / "later")
+    out = tmp_path / "corpus"
+    args = ["data", "how2sign", "--csv", *map(str, h2s["csvs"]), "--videos", str(h2s["videos"]), "-o", str(out), "--quiet", "--workers", "1"]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("signgen: error: ") and str(test_clips / "raw_videos") in err[-1]
+    assert "how2sign_realigned_test.csv" in err[-1] and "re-run the same command" in err[-1] and str(out) in err[-1]
+    assert sorted(s.split for s in Corpus(out).samples) == ["train", "val"]  # finished work is kept
+
+    shutil.move(tmp_path / "later", test_clips)
+    assert main(args) == 0
+    assert "2 already done" in capsys.readouterr().err
+    corpus = Corpus(out)
+    assert sorted(s.split for s in corpus.samples) == ["test", "train", "val"] and (out / "stats.safetensors").exists()
+
+
+def test_extraction_is_quiet_unless_verbose_and_progress_is_plain_lines_off_a_terminal(tmp_path):
+    """MediaPipe/TFLite write to file descriptor 2 directly, so this runs the CLI in a subprocess."""
+    h2s = how2sign_fixture(tmp_path / "H", {"train": 1}, frames=3)
+
+    def run(*extra) -> str:
+        code = "import sys; from signgen.cli import main; sys.exit(main(sys.argv[1:]))"
+        args = ["data", "how2sign", "--csv", str(h2s["csvs"][0]), "--videos", str(h2s["videos"]), "--workers", "1", *extra]
+        done = subprocess.run([sys.executable, "-c", code, *args], cwd=REPO, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stderr
+
+    quiet = run("-o", str(tmp_path / "a"))
+    assert "XNNPACK" not in quiet and "inference_feedback_manager" not in quiet and "absl" not in quiet, quiet
+    assert "\r" not in quiet and "data_prep.how2sign: 1/1 clip" in quiet  # stderr is a pipe: plain lines
+    verbose = run("-o", str(tmp_path / "b"), "--verbose")
+    assert "XNNPACK" in verbose or "inference_feedback_manager" in verbose, verbose
+
+
+def test_one_split_of_the_openpose_release_alone_imports_with_a_note(tmp_path, capsys):
+    root = tmp_path / "How2Sign"
+    json_dir = root / "test_2D_keypoints" / "openpose_output" / "json"
+    openpose_fixture(json_dir, "a_0-1-rgb_front", frames=6)
+    openpose_fixture(json_dir, "b_0-1-rgb_front", frames=5)
+    rows = [H2S_HEADER] + [f"v\tv\t{i}\t{n}_0-1-rgb_front\t0\t1\tsentence {n}" for i, n in enumerate("ab")]
+    (root / "how2sign_realigned_test.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "corpus"
+    assert main(["data", "openpose", "--csv", str(root / "how2sign_realigned_test.csv"), "--json", str(root), "-o", str(out), "--quiet"]) == 0
+    assert "note: no train split was imported" in capsys.readouterr().err
+    corpus = Corpus(out)
+    assert [s.split for s in corpus.samples] == ["test", "test"] and not (out / "stats.safetensors").exists()
+    # a split whose CSV names no folder under the root is refused before anything runs
+    (root / "how2sign_realigned_val.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert main(["data", "openpose", "--csv", str(root / "how2sign_realigned_val.csv"), "--json", str(root), "-o", str(tmp_path / "o2"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(root / "val_2D_keypoints" / "openpose_output" / "json") in err[0]
+
+
+def test_a_bad_timestamp_is_named_and_exits_2_after_importing_the_rest(tmp_path, capsys):
+    write_astronaut_video(tmp_path / "full" / "talk-rgb_front.mp4", frames=25, size=96)
+    rows = [H2S_HEADER,
+            "talk\ttalk-rgb_front\t0\ttalk_0-rgb_front\t0.10\t0.50\tfirst",
+            "talk\ttalk-rgb_front\t1\ttalk_1-rgb_front\t0:00:01\t0.9\tbad start"]
+    (tmp_path / "how2sign_realigned_train.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["data", "how2sign", "--full-videos", "--csv", str(tmp_path / "how2sign_realigned_train.csv"),
+                 "--videos", str(tmp_path / "full"), "-o", str(out), "--quiet", "--workers", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("signgen: error: how2sign_realigned_train.csv:3: START_REALIGNED '0:00:01' is not a number")
+    assert "fix the row" in err[-1]
+    assert [s.id for s in Corpus(out).samples] == ["talk_0-rgb_front"]
+
+
 # --- other sources ---------------------------------------------------------------------------------------
 
 def test_how2sign_openpose_json_is_converted_without_extraction(tmp_path):

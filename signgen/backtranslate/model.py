@@ -236,6 +236,10 @@ class Backtranslator(nn.Module):
         if not (d / "config.json").exists() or not (d / "model.safetensors").exists():
             raise SigngenError(f"{d}: not a back-translator directory (needs config.json and model.safetensors); "
                                "train one with signgen train backtranslator")
+        missing = [f for f in ("tokenizer.json", "stats.safetensors") if not (d / f).exists()]
+        if missing:
+            raise SigngenError(f"{d}: back-translator directory lacks {', '.join(missing)}; copy the whole directory "
+                               "or retrain it (signgen train backtranslator)")
         meta = json.loads((d / "config.json").read_text())
         if meta.get("model_type") != MODEL_TYPE:
             raise SigngenError(f"{d}: is a '{meta.get('model_type')}' model, not a back-translator")

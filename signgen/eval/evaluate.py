@@ -62,13 +62,12 @@ def generate_model_poses(model_dir: str | Path, samples: list[Sample], cfg: Eval
 
 def baseline_poses(samples: list[Sample], kind: str = "capped", progress: bool = True) -> Arrays:
     """spoken-to-signed's fingerspelling of every sample's text: `capped` (its default) or `lookup` (uncapped)."""
-    from tqdm import tqdm
-
+    from ..progress import progress_bar
     from .baselines import capped_pose, lookup_pose
 
     make = {"capped": capped_pose, "lookup": lookup_pose}[kind]
     return [make(s.text, s.spoken_language, s.signed_language)
-            for s in tqdm(samples, desc=f"spoken-to-signed ({kind})", unit="text", disable=not progress)]
+            for s in progress_bar(samples, desc=f"spoken-to-signed ({kind})", unit="text", disable=not progress)]
 
 
 def frozen_poses(refs: Arrays) -> Arrays:

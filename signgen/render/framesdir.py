@@ -95,7 +95,7 @@ def make_avatar_frames(corpus_dir: str | Path, out: str | Path, size: int = 128,
                        val_fraction: float = 0.1, progress: bool = True) -> list[Clip]:
     """Render `clips` corpus samples (spread over the corpus) with the avatar; resumable per clip."""
     from PIL import Image
-    from tqdm import tqdm
+    from ..progress import progress_bar
 
     from ..corpus import Corpus
     from ..pose.io import write_pose
@@ -113,7 +113,7 @@ def make_avatar_frames(corpus_dir: str | Path, out: str | Path, size: int = 128,
     out.mkdir(parents=True, exist_ok=True)
     renderers = [AvatarRenderer(size, style=AvatarStyle(**SIGNER_STYLES[k])) for k in range(signers)]
     done: list[Clip] = []
-    for s in tqdm(picks, desc="frames", unit="clip", disable=not progress):
+    for s in progress_bar(picks, desc="frames", unit="clip", disable=not progress):
         h = int(hashlib.sha1(s.id.encode()).hexdigest()[:8], 16)
         signer = h % signers
         split = "val" if (h >> 8) % 1000 < val_fraction * 1000 else "train"

@@ -170,7 +170,7 @@ def fit_smplx(x: np.ndarray, mask: np.ndarray, model_dir: str | Path, cfg: Smplx
               fps: float = 25.0, progress: bool = False) -> dict:
     """Fit canonical keypoints `x` (T, J, 3) with `mask` (T, J); returns the parameters in the npz layout."""
     import torch
-    from tqdm import tqdm
+    from ..progress import progress_bar
 
     cfg = cfg or SmplxFitConfig()
     f = _Fitter(model_dir, cfg)
@@ -199,7 +199,7 @@ def fit_smplx(x: np.ndarray, mask: np.ndarray, model_dir: str | Path, cfg: Smplx
     out = {k: np.zeros((T, v.shape[1]), np.float32) for k, v in p.items()}
     start_frame = {k: v[0].clone() for k, v in p.items()}
     prev_pts = None
-    for c0 in tqdm(range(0, T, B), desc="smplx fit", unit="chunk", disable=not progress):
+    for c0 in progress_bar(range(0, T, B), desc="smplx fit", unit="chunk", disable=not progress):
         idx = np.arange(c0, min(c0 + B, T))
         p = {k: v[None].repeat(len(idx), 1) for k, v in start_frame.items()}
         f.optimise(p, _FREE, [], cfg.iters, betas, log_scale, target_all[idx], valid_all[idx], prev_pts=prev_pts)

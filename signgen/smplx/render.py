@@ -84,7 +84,7 @@ def view_box(verts: np.ndarray, owner: np.ndarray, margin: float = 0.08) -> tupl
 
 def render_mesh(fit_npz_or_params, model_dir: str | Path, size: int = 256, progress: bool = False) -> np.ndarray:
     """Frames (T, H, W, 3) uint8 of the fitted mesh; `fit_npz_or_params` is a `signgen smplx fit` npz or its dict."""
-    from tqdm import tqdm
+    from ..progress import progress_bar
 
     from .fit import load_fit
 
@@ -93,5 +93,5 @@ def render_mesh(fit_npz_or_params, model_dir: str | Path, size: int = 256, progr
     params = load_fit(fit_npz_or_params) if isinstance(fit_npz_or_params, (str, Path)) else fit_npz_or_params
     verts, faces, owner = mesh_vertices(params, model_dir)
     box = view_box(verts, owner)
-    frames = [rasterize(v, faces, box, size) for v in tqdm(verts, desc="mesh render", unit="frame", disable=not progress)]
+    frames = [rasterize(v, faces, box, size) for v in progress_bar(verts, desc="mesh render", unit="frame", disable=not progress)]
     return np.stack(frames)

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from ..errors import SigngenError
+from .normalize import SignableText, normalize_text
 
 
 @dataclass
@@ -45,6 +46,13 @@ class TextEncoder(nn.Module):
     dim: int
     max_length: int
 
+    alphabet: Optional[str] = None  # the characters it takes; None: any text (a subword tokenizer)
+    lowercase: bool = False
+
+    def normalize(self, text: str) -> SignableText:
+        """The part of `text` this encoder's model signs: punctuation it lacks dropped, one-line error for the rest."""
+        return normalize_text(text, self.alphabet, self.lowercase)
+
     def check(self, texts: list[str]) -> None:
         """Raise a one-line error for text the encoder cannot take."""
         for t in texts:
@@ -60,6 +68,7 @@ class CharTextEncoder(TextEncoder):
         if not cfg.alphabet:
             raise SigngenError("character encoder has an empty alphabet; build it from a corpus")
         self.cfg = cfg
+        self.alphabet, self.lowercase = cfg.alphabet, cfg.lowercase
         self.vocab = {c: i + 2 for i, c in enumerate(cfg.alphabet)}
         self.dim, self.max_length = cfg.dim, cfg.max_length
         self.embed = nn.Embedding(len(self.vocab) + 2, cfg.dim, padding_idx=0)

@@ -75,6 +75,8 @@ def run(task: Task, cfg: TrainConfig, out_dir: str | Path, progress: bool = True
     from diffusers.training_utils import EMAModel
     from tqdm import tqdm
 
+    from ..progress import progress_bar
+
     out_dir = Path(out_dir)
     precision = cfg.mixed_precision
     if precision == "auto":
@@ -126,7 +128,7 @@ def run(task: Task, cfg: TrainConfig, out_dir: str | Path, progress: bool = True
         history.append({"step": step, **metrics})
         tqdm.write(f"step {step}: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics.items()))
 
-    bar = tqdm(total=cfg.steps, initial=start, desc="train", unit="step", disable=not progress or not accelerator.is_main_process)
+    bar = progress_bar(total=cfg.steps, initial=start, desc="train", unit="step", disable=not progress or not accelerator.is_main_process)
     module.train()
     t0, running = time.perf_counter(), {}
     for step in range(start, cfg.steps):

@@ -164,7 +164,7 @@ class RendererModel(torch.nn.Module):
 
         Temporal consistency: every frame starts from the SAME initial noise, and each frame is conditioned on the
         previous generated frame's latent (frame 0 on none)."""
-        from tqdm import tqdm
+        from ...progress import progress_bar
 
         device = next(self.unet.parameters()).device
         dtype = next(self.unet.parameters()).dtype
@@ -174,7 +174,7 @@ class RendererModel(torch.nn.Module):
         noise0 = noise0 * self.make_sampler(sampler).init_noise_sigma
         signer_t = torch.tensor([signer], device=device)
         prev, out = None, []
-        for t_idx in tqdm(range(len(posemaps)), desc="diffusion", unit="frame", disable=not progress):
+        for t_idx in progress_bar(range(len(posemaps)), desc="diffusion", unit="frame", disable=not progress):
             pm = torch.from_numpy(posemaps[t_idx]).to(device, dtype).permute(2, 0, 1)[None] / 255.0
             z = noise0.clone()
             sched = self.make_sampler(sampler)  # multistep solvers keep state: one fresh scheduler per frame

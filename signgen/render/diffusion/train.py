@@ -123,10 +123,10 @@ def _train_vae(train: PairData, val: PairData, cfg: RendererTrainConfig, out: Pa
 
 @torch.no_grad()
 def _encode_all(model: RendererModel, data: PairData, progress: bool) -> torch.Tensor:
-    from tqdm import tqdm
+    from ...progress import progress_bar
 
     out = []
-    for s in tqdm(range(0, len(data), 64), desc="encode", unit="batch", disable=not progress):
+    for s in progress_bar(range(0, len(data), 64), desc="encode", unit="batch", disable=not progress):
         out.append(model.vae.encode(data.images(np.arange(s, min(len(data), s + 64)))).latent_dist.mean)
     return torch.cat(out)
 
