@@ -42,6 +42,7 @@ class EvalConfig:
     baseline: bool = True  # add the two spoken-to-signed rows
     controls: bool = True  # add the negative-control rows
     limit: int = 0  # evaluate only the first N samples of the split (0 = all)
+    languages: str = ""  # comma-separated sign languages to keep, e.g. ase,gsg (empty: all); applied before `limit`
     lexicon: str = "guided"  # model rows: guided (the built-in lexicon's handshapes held, as signgen pose does), pure, or both
 
 
@@ -210,6 +211,12 @@ def evaluate(corpus_dir: str | Path, backtranslator_dir: str | Path, out_dir: st
 def evaluate_split(corpus: Corpus, split: str, bt, cfg: EvalConfig, model_dir, poses_dir, progress: bool,
                    say) -> tuple[dict, list[dict]]:
     samples = corpus.split(split)
+    if cfg.languages:
+        keep = set(cfg.languages.split(","))
+        samples = [s for s in samples if s.signed_language in keep]
+        if not samples:
+            raise SigngenError(f"languages={cfg.languages}: {corpus.root} ({split}) has none of them; "
+                               f"it has {', '.join(sorted({s.signed_language for s in corpus.split(split)}))}")
     if cfg.limit:
         samples = samples[: cfg.limit]
     unknown = bt.check_corpus([s.signed_language for s in samples], [s.text for s in samples], f"{corpus.root} ({split})")
