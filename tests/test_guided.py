@@ -240,3 +240,27 @@ def test_pipeline_is_guided_by_default(shipped):
     assert SignPipeline(model, stats, guide=None).guide is None
     with pytest.raises(SigngenError, match="choose one"):
         SignPipeline.from_pretrained(lexicon="somewhere", guided=False)
+
+
+def test_edit_pose_in_another_skeleton_is_refused(tmp_path, capsys):
+    from pose_format import Pose
+    from pose_format.numpy import NumPyPoseBody
+    from pose_format.pose_header import PoseHeader, PoseHeaderComponent, PoseHeaderDimensions
+
+    component = PoseHeaderComponent("FOO", ["a", "b", "c"], [(0, 1)], [(255, 0, 0)], "XYZC")
+    header = PoseHeader(0.1, PoseHeaderDimensions(1, 1, 1), [component])
+    data = np.ma.masked_array(np.zeros((20, 1, 3, 3), np.float32))
+    odd = tmp_path / "odd.pose"
+    write_pose(Pose(header, NumPyPoseBody(25, data, np.ones((20, 1, 3), np.float32))), odd)
+    out = tmp_path / "x.pose"
+    rc, err = run(["pose", "hello", "-o", str(out), "--edit", str(odd), "--keep", "body"], capsys)
+    assert rc == 2 and len(err) == 1 and "odd.pose" in err[0] and "skeleton" in err[0] and not out.exists()
+
+
+def test_serve_requests_choose_guided_or_pure():
+    from signgen.serve import parse_request
+
+    assert parse_request({"text": "hello"}, 100)["guided"] is True
+    assert parse_request({"text": "hello", "guided": "0"}, 100)["guided"] is False
+    with pytest.raises(SigngenError, match="guided"):
+        parse_request({"text": "hello", "guided": "maybe"}, 100)
