@@ -67,7 +67,7 @@ def test_slot_weights_hold_the_middle_and_fade_to_the_edges():
 
 def guided_and_known(model, stats, text, lang="ase", guide=None):
     guide = guide or LexiconGuide.load()
-    frames, known = plan(model, stats, [text], [lang], guide)
+    frames, known, _ = plan(model, stats, [text], [lang], guide)
     pose = generate_pose(model, stats, text, lang, guide=guide)
     return pose, known, frames[0]
 
@@ -128,6 +128,9 @@ def test_user_lexicon_word_is_signed_as_a_whole_sign(shipped, zorp_lexicon):
     held = known.weight[0].numpy() == 1
     frames = held[:, RIGHT.start]  # a whole sign holds where the hand is, not only its shape
     assert frames.sum() >= 3
+    # it lasts as long as its recording, not as long as the model would fingerspell z-o-r-p
+    slot = np.flatnonzero(known.weight[0, :, RIGHT.start].numpy() > 0)
+    assert abs(len(slot) - len(Lexicon.from_dir(zorp_lexicon).clip("zorp", "en", "ase"))) <= 2
     target = stats.denormalize(known.x[0].numpy())
     rel, _ = hands_to_wrist(x, mask)
     np.testing.assert_allclose(rel[frames][:, RIGHT], target[frames][:, RIGHT], atol=1e-4)

@@ -90,11 +90,13 @@ def sample(
     sampler: str | None = None,
     seed: int = 0,
     known: Known | None = None,
+    token_frames: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Generate normalized poses. Returns x0 (B,T,J,3), visibility probabilities (B,T,J), frame_mask (B,T).
 
     `known` (inpainting, `motion.inpaint`): values held at every step, in the model's normalized representation;
-    give `frames` with it so that the sequence lengths match the known values."""
+    give `frames` with it so that the sequence lengths match the known values. `token_frames` (B, L): frames per
+    text token to place the alignment prior by, instead of the model's prediction (letter_durations models)."""
     cfg = model.cfg.diffusion
     steps = steps or cfg.steps
     guidance = cfg.guidance if guidance is None else guidance
@@ -105,6 +107,8 @@ def sample(
     model.text_encoder.check(texts)
     cond = model.encode_text(texts, langs)
     predicted, per_token = predict_frames(model, cond)
+    if token_frames is not None and per_token is not None:
+        per_token = token_frames.to(per_token) * cond["mask"]
     frames = frames or predicted
     length = max(frames)
     frame_mask = torch.arange(length, device=device)[None] < torch.tensor(frames, device=device)[:, None]

@@ -34,23 +34,28 @@ def check_options(
 
 
 def plan(model: MotionModel, stats: NormStats, texts: list[str], langs: list[str], guide=None,
-         frames: list[int] | None = None) -> tuple[list[int], Known | None]:
-    """Frames per text (the model's prediction unless given) and, with a guide whose lexicons cover a text's
-    language, the lexicon values to hold (texts the guide does not cover are generated freely)."""
+         frames: list[int] | None = None) -> tuple[list[int], Known | None, torch.Tensor | None]:
+    """Frames per text (the model's prediction unless given), with a guide whose lexicons cover a text's
+    language the lexicon values to hold (texts the guide does not cover are generated freely), and the
+    frames per text token to sample with (the model's, with a user lexicon's whole signs at their own length)."""
     model.text_encoder.check(texts)
     with torch.no_grad():
         cond = model.encode_text(texts, langs)
         predicted, per_token = predict_frames(model, cond)
-    frames = frames or predicted
     if guide is None:
-        return frames, None
-    items = []
+        return frames or predicted, None, None
+    items, given = [], frames
+    frames = list(frames or predicted)
     for k, (text, lang) in enumerate(zip(texts, langs)):
+        text = " ".join(text.split()).lower()
         if guide.covers(lang) or guide.user is not None:
-            items.append(guide.known(model, stats, " ".join(text.split()).lower(), lang, frames[k], None if per_token is None else per_token[k]))
+            if per_token is not None and not given:  # whole signs of a user lexicon last as long as their recording
+                per_token[k] = guide.token_frames(text, lang, per_token[k])
+                frames[k] = int(per_token[k].sum().round().clamp(8, model.cfg.denoiser.max_frames))
+            items.append(guide.known(model, stats, text, lang, frames[k], None if per_token is None else per_token[k]))
         else:  # no lexicon for this language: nothing held
             items.append(Known.from_canonical(model, stats, *_empty(frames[k])))
-    return frames, Known.stack(items)
+    return frames, Known.stack(items), per_token
 
 
 def _empty(frames: int):
@@ -89,10 +94,11 @@ def generate_pose(
         if frames is not None and frames != n:
             raise SigngenError(f"--frames {frames}: an edit keeps the edited pose's length ({n} frames); leave out --frames")
         frames = n
-    n_frames, known = plan(model, stats, [text], [lang], guide, [frames] if frames else None)
+    n_frames, known, token_frames = plan(model, stats, [text], [lang], guide, [frames] if frames else None)
     if edit_held is not None:
         known = edit_held.combine(known)
-    x, vis, fm = sample(model, [text], [lang], frames=n_frames, steps=steps, guidance=guidance, sampler=sampler, seed=seed, known=known)
+    x, vis, fm = sample(model, [text], [lang], frames=n_frames, steps=steps, guidance=guidance, sampler=sampler, seed=seed,
+                        known=known, token_frames=token_frames)
     n = int(fm[0].sum())
     return array_to_pose(model.pose_from_model(x[0, :n].numpy(), stats), vis[0, :n].numpy() > 0.5)
 
@@ -117,9 +123,9 @@ def generate_arrays(
     out = []
     for start in tqdm(range(0, len(texts), batch_size), desc="generate", unit="batch", disable=not progress):
         batch_texts, batch_langs = texts[start : start + batch_size], langs[start : start + batch_size]
-        frames, known = plan(model, stats, batch_texts, batch_langs, guide) if guide is not None else (None, None)
-        x, vis, fm = sample(model, batch_texts, batch_langs, frames=frames,
-                            steps=steps, guidance=guidance, sampler=sampler, seed=seed + start, known=known)
+        frames, known, token_frames = plan(model, stats, batch_texts, batch_langs, guide) if guide is not None else (None, None, None)
+        x, vis, fm = sample(model, batch_texts, batch_langs, frames=frames, steps=steps, guidance=guidance, sampler=sampler,
+                            seed=seed + start, known=known, token_frames=token_frames)
         for k in range(len(x)):
             n = int(fm[k].sum())
             out.append((model.pose_from_model(x[k, :n].cpu().numpy(), stats), vis[k, :n].cpu().numpy() > 0.5))

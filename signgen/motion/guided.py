@@ -98,6 +98,15 @@ class LexiconGuide:
             pos += len(word) + 1
         return out
 
+    def token_frames(self, text: str, signed: str, per_token: torch.Tensor) -> torch.Tensor:
+        """per_token (L,) frames per character with each whole sign's characters sharing its recording's frames."""
+        out = per_token.clone()
+        for word in self.units(text, signed):
+            for u in word:
+                if u.whole_sign:
+                    out[u.start : u.end] = len(u.clip) / (u.end - u.start)
+        return out
+
     def known(self, model, stats: NormStats, text: str, signed: str, frames: int, per_token: torch.Tensor | None) -> Known:
         """Held values for sampling `text` over `frames` frames; per_token (L,) is the model's relative frames
         per character (None for models without letter durations: characters share the frames evenly)."""
