@@ -181,11 +181,22 @@ def test_bad_lexicons_are_one_line_errors_without_output(tmp_path, capsys):
         assert not out.exists()
 
 
-def test_word_the_lexicon_cannot_spell_is_a_one_line_error(tmp_path, capsys):
+def test_characters_the_lexicon_lacks_are_generated_and_the_rest_held(tmp_path, shipped, capsys):
+    model, stats = shipped
+    guide = LexiconGuide.load()
+    # ñ is in the shipped model's alphabet, not among en-ase's letters: the other letters are still held
+    assert [(u.clip.key, u.start) for u in guide.units("año x", "ase")[0]] == [("a", 0), ("o", 2)]
+    _, known, _ = guided_and_known(model, stats, "ñam")  # a word that starts with such a character
+    held = (known.weight[0].numpy()[:, FINGERS] == 1).all(1)
+    assert held.any() and not held[:3].any()
     out = tmp_path / "x.pose"
-    rc, err = run(["pose", "año", "-o", str(out)], capsys)  # ñ is in the model's alphabet, not in en-ase's letters
-    assert rc == 2 and len(err) == 1 and "año" in err[0] and "ñ" in err[0] and not out.exists()
-    assert run(["pose", "año", "-o", str(out), "--no-lexicon"], capsys)[0] == 0  # pure generation can try it
+    assert run(["pose", "año", "-o", str(out)], capsys)[0] == 0 and out.exists()
+
+
+def test_text_neither_lexicon_nor_alphabet_covers_is_a_one_line_error(tmp_path, capsys):
+    out = tmp_path / "x.pose"
+    rc, err = run(["pose", "hello5", "-o", str(out)], capsys)
+    assert rc == 2 and len(err) == 1 and "5" in err[0] and not out.exists()
 
 
 def test_edit_keeps_frames_and_body_parts(tmp_path, shipped, capsys):

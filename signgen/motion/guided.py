@@ -90,11 +90,8 @@ class LexiconGuide:
                 lexicon, spoken = speller
                 if spoken is None:
                     raise SigngenError(f"'{word}': no lexicon covers sign language {signed!r}; use --no-lexicon")
-                units, i = [], pos
-                for key in lexicon.spell(word, spoken, signed):
-                    units.append(Unit(lexicon.clip(key, spoken, signed), i, i + len(key), False))
-                    i += len(key)
-                out.append(units)
+                out.append([Unit(lexicon.clip(key, spoken, signed), a, b, False)
+                            for key, a, b in _spelling(lexicon, word, pos, spoken, signed)])
             pos += len(word) + 1
         return out
 
@@ -110,8 +107,13 @@ class LexiconGuide:
     def known(self, model, stats: NormStats, text: str, signed: str, frames: int, per_token: torch.Tensor | None) -> Known:
         """Held values for sampling `text` over `frames` frames; per_token (L,) is the model's relative frames
         per character (None for models without letter durations: characters share the frames evenly)."""
-        units = self.units(text, signed)
+        units = [word for word in self.units(text, signed) if word]  # a word with no lexicon letter is not held
         bounds = char_bounds(per_token, len(text), frames)
+        x = np.zeros((frames, num_joints(), 3), np.float32)
+        mask = np.zeros((frames, num_joints()), bool)
+        weight = np.zeros((frames, num_joints()), np.float32)
+        if not units:
+            return Known.from_canonical(model, stats, x, mask, weight)
         slots = [[(int(round(bounds[u.start])), int(round(bounds[u.end]))) for u in word] for word in units]
         unit_frames = [[max(1, b - a) for a, b in word] for word in slots]
         gap_frames = [[max(0, word[k + 1][0] - word[k][1]) for k in range(len(word) - 1)] for word in slots]
@@ -121,14 +123,13 @@ class LexiconGuide:
         clips = [[u.clip if u.whole_sign else centre_window(u.clip, n, self.max_speed) for u, n in zip(word, frames_w)]
                  for word, frames_w in zip(units, unit_frames)]
         comp = compose(clips, unit_frames, gap_frames, word_gap, cut=False)
-        x = np.zeros((frames, num_joints(), 3), np.float32)
-        mask = np.zeros((frames, num_joints()), bool)
-        n = min(frames, len(comp.x))
-        x[:n], mask[:n] = comp.x[:n], comp.mask[:n]
-        weight = np.zeros((frames, num_joints()), np.float32)
+        first = slots[0][0][0]  # the composition starts with the first held unit
+        n = max(0, min(frames - first, len(comp.x)))
+        x[first : first + n], mask[first : first + n] = comp.x[:n], comp.mask[:n]
         flat = [u for word in units for u in word]
         for unit, (a, b) in zip(flat, comp.spans):
-            ramp = slot_weights(a, min(b, frames), self.core)
+            a, b = a + first, min(b + first, frames)
+            ramp = slot_weights(a, b, self.core)
             joints = held_joints(unit.clip, unit.whole_sign, model.cfg.hand_relative)
             weight[a : a + len(ramp)] = np.maximum(weight[a : a + len(ramp)], ramp[:, None] * joints[None])
         return Known.from_canonical(model, stats, x, mask, weight)
@@ -140,6 +141,22 @@ def centre_window(clip: Clip, frames: int, max_speed: float) -> Clip:
     w = min(n, max(1, int(round(frames * max_speed))))
     a = (n - w) // 2
     return Clip(clip.key, clip.x[a : a + w], clip.mask[a : a + w])
+
+
+def _spelling(lexicon: Lexicon, word: str, pos: int, spoken: str, signed: str) -> list[tuple[str, int, int]]:
+    """(entry, first, end character) of each lexicon letter of `word` (which starts at character `pos`). A
+    character the lexicon has no letter for (the model's alphabet has it, or sampling would have refused the
+    text) gets no entry: the model generates it unguided, and the other letters are still held."""
+    try:
+        keys = lexicon.spell(word, spoken, signed)
+    except SigngenError:
+        letters = lexicon.letters(spoken, signed)
+        return [(c, pos + i, pos + i + 1) for i, c in enumerate(word) if c in letters]
+    out, i = [], pos
+    for key in keys:
+        out.append((key, i, i + len(key)))
+        i += len(key)
+    return out
 
 
 def char_bounds(per_token: torch.Tensor | None, chars: int, frames: int) -> np.ndarray:
