@@ -60,6 +60,11 @@ def test_eval_takes_several_splits(small_corpus, models, tmp_path):
     expected = min(2, len(small_corpus.split("train"))) + min(2, len(small_corpus.split("test")))
     assert list(report["splits"]) == ["train", "test"] and report["samples"] == expected
     assert list(report["splits"]["train"]["results"]) == ["ground truth", "control: frozen first frame", "control: shuffled texts"]
+    lang = small_corpus.split("train")[0].signed_language
+    assert _eval(small_corpus.root, bt, tmp_path / "l", "--no-model", "split=train", f"languages=[{lang}]", "baseline=false") == 0
+    by_lang = json.loads((tmp_path / "l" / "metrics.json").read_text())["splits"]["train"]["cer_by_language"]
+    assert set(by_lang["ground truth"]) == {lang}
+    assert _eval(small_corpus.root, bt, tmp_path / "x", "--no-model", "split=train", "languages=[xyz]") == 2
 
 
 def test_scores_a_directory_of_outside_poses_and_converts_fps(small_corpus, models, tmp_path, capsys):

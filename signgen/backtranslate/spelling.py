@@ -77,6 +77,10 @@ class SpellingAugment:
     jitter: float = 0.01  # max std of Gaussian keypoint noise, shoulder widths
     drop_frames: float = 0.08  # max share of frames removed
     drop_hand_prob: float = 0.3  # a sample with hand detections missing in short runs
+    onset_prob: float = 0.5  # keep the recorded rise into the first letter and the lowering after the last
+    smooth_prob: float = 0.5  # low-pass the trajectories (spoken-to-signed smooths its joins with a Butterworth filter)
+    smooth_hz: list[float] = field(default_factory=lambda: [3.0, 8.0])  # cut-off range, at 25 fps
+    hide_low_hands_prob: float = 0.5  # hide a hand whose wrist is low (spoken-to-signed hides hands at rest)
     prob: float = 0.9  # share of samples augmented at all
 
 
@@ -195,7 +199,8 @@ def compose_sample(lexicon: Lexicon, text: str, spoken: str, signed: str, aug: S
         frames.append([max(2, int(round(f * w * _log_uniform(rng, aug.letter_speed)))) for f in word])
     gaps = [[int(rng.integers(aug.letter_gap[0], aug.letter_gap[1] + 1)) for _ in word[1:]] for word in units]
     word_gaps = [int(rng.integers(aug.word_gap[0], aug.word_gap[1] + 1)) for _ in units[1:]]
-    comp = compose(units, frames, gaps, word_gaps)
+    ends = rng.random() < aug.onset_prob
+    comp = compose(units, frames, gaps, word_gaps, onset=ends, offset=ends)
     return _holds(comp, aug, rng)
 
 
@@ -228,10 +233,51 @@ def _holds(comp: Composition, aug: SpellingAugment, rng) -> Composition:
     return Composition(x[idx], m[idx], comp.spans, comp.durations)
 
 
+def smooth(x: np.ndarray, mask: np.ndarray, cutoff_hz: float, fps: float = 25.0) -> np.ndarray:
+    """Zero-phase Butterworth low-pass of every joint's trajectory (scipy); unseen frames are bridged linearly
+    for the filter and stay unseen."""
+    from scipy.signal import butter, filtfilt
+
+    if len(x) <= 15:
+        return x
+    t = np.arange(len(x))
+    filled = x.copy()
+    face = component_slices()["FACE_LANDMARKS"]
+    moving = np.ones(x.shape[1], bool)
+    moving[face] = False  # the face is not read, and spoken-to-signed leaves it unsmoothed
+    for j in np.flatnonzero(moving & mask.any(0) & ~mask.all(0)):
+        seen = mask[:, j]
+        for d in range(3):
+            filled[:, j, d] = np.interp(t, t[seen], x[seen, j, d])
+    b, a = butter(4, min(cutoff_hz / (fps / 2), 0.99), btype="low")
+    filled[:, moving] = filtfilt(b, a, filled[:, moving], axis=0)
+    return (filled * mask[..., None]).astype(np.float32)
+
+
+def hide_low_hands(x: np.ndarray, mask: np.ndarray, threshold: float = 0.15) -> np.ndarray:
+    """Hide a hand in frames where its wrist hangs below `threshold` of the hip-to-shoulder height."""
+    from ..pose.skeleton import joint_index
+
+    mask = mask.copy()
+    slices = component_slices()
+    for side in ("LEFT", "RIGHT"):
+        w, s, h = (joint_index("POSE_LANDMARKS", f"{side}_{p}") for p in ("WRIST", "SHOULDER", "HIP"))
+        torso = np.median(x[:, h, 1] - x[:, s, 1])
+        if torso <= 0:
+            continue
+        low = (x[:, h, 1] - x[:, w, 1]) / torso < threshold
+        mask[low, slices[f"{side}_HAND_LANDMARKS"]] = False
+    return mask
+
+
 def augment_signer(x: np.ndarray, mask: np.ndarray, aug: SpellingAugment, rng: np.random.Generator):
     """Signer and capture variation on canonical arrays (see SpellingAugment)."""
     x = x.copy()
     mask = mask.copy()
+    if rng.random() < aug.smooth_prob:
+        x = smooth(x, mask, rng.uniform(*aug.smooth_hz))
+    if rng.random() < aug.hide_low_hands_prob:
+        mask = hide_low_hands(x, mask)
     hands = [sl for name, sl in component_slices().items() if name.endswith("HAND_LANDMARKS")]
     for sl in hands:  # hand size against the body
         s = rng.uniform(*aug.hand_scale)
@@ -245,7 +291,8 @@ def augment_signer(x: np.ndarray, mask: np.ndarray, aug: SpellingAugment, rng: n
     x = x + shift
     if rng.random() < aug.mirror_prob:
         x, mask = mirror(x, mask)
-    x = x + rng.normal(0, rng.uniform(0, aug.jitter), x.shape).astype(np.float32)
+    body_hands = np.r_[component_slices()["POSE_LANDMARKS"], hands[0], hands[1]]  # the face is not read
+    x[:, body_hands] += rng.uniform(0, aug.jitter) * rng.standard_normal((len(x), len(body_hands), 3), dtype=np.float32)
     if aug.drop_frames > 0 and len(x) > 8:
         keep = rng.random(len(x)) >= rng.uniform(0, aug.drop_frames)
         x, mask = x[keep], mask[keep]

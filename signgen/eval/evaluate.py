@@ -19,7 +19,7 @@ import csv
 import io
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +42,7 @@ class EvalConfig:
     baseline: bool = True  # add the two spoken-to-signed rows
     controls: bool = True  # add the negative-control rows
     limit: int = 0  # evaluate only the first N samples of the split (0 = all)
-    languages: str = ""  # comma-separated sign languages to keep, e.g. ase,gsg (empty: all); applied before `limit`
+    languages: list[str] = field(default_factory=list)  # only these sign languages (empty: all)
     lexicon: str = "guided"  # model rows: guided (the built-in lexicon's handshapes held, as signgen pose does), pure, or both
 
 
@@ -212,11 +212,10 @@ def evaluate_split(corpus: Corpus, split: str, bt, cfg: EvalConfig, model_dir, p
                    say) -> tuple[dict, list[dict]]:
     samples = corpus.split(split)
     if cfg.languages:
-        keep = set(cfg.languages.split(","))
-        samples = [s for s in samples if s.signed_language in keep]
+        samples = [s for s in samples if s.signed_language in cfg.languages]
         if not samples:
-            raise SigngenError(f"languages={cfg.languages}: {corpus.root} ({split}) has none of them; "
-                               f"it has {', '.join(sorted({s.signed_language for s in corpus.split(split)}))}")
+            raise SigngenError(f"{corpus.root}: split '{split}' has no samples in {cfg.languages}; "
+                               f"its languages are {sorted({s.signed_language for s in corpus.split(split)})}")
     if cfg.limit:
         samples = samples[: cfg.limit]
     unknown = bt.check_corpus([s.signed_language for s in samples], [s.text for s in samples], f"{corpus.root} ({split})")
