@@ -67,6 +67,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--core", type=float, default=None, help="fraction of each slot held at full weight (default: guided.CORE)")
     ap.add_argument("--max-speed", type=float, default=None, help="letter clip pace limit (default: guided.MAX_SPEED)")
+    ap.add_argument("--backtranslator", default=None, help="also read every row with this reader: CER and exact reads per split")
+    ap.add_argument("--no-latency", action="store_true", help="skip the latency runs")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
 
@@ -79,6 +81,7 @@ def main() -> None:
     samples = []
     for split in args.splits.split(","):
         samples += [s for s in corpus.split(split) if not langs or s.signed_language in langs][: args.limit]
+    splits = [s.split for s in samples]
     texts, sl = [s.text for s in samples], [s.signed_language for s in samples]
     truth = [corpus.load(s) for s in samples]
     guided = generate_arrays(model, stats, texts, sl, guide=guide)
@@ -88,8 +91,26 @@ def main() -> None:
     for name, arrays in (("ground truth", truth), ("guided", guided), ("pure", pure)):
         seams[name] = {"hands+wrists": summary(speeds(arrays, joints)), "fingers rel. wrist": summary(speeds(arrays, fingers, True))}
 
+    reads = {}
+    if args.backtranslator:
+        from signgen.backtranslate.model import Backtranslator
+        from signgen.backtranslate.tokenizer import normalize_text
+        from signgen.eval.metrics import text_metrics
+
+        bt = Backtranslator.from_pretrained(args.backtranslator)
+        for name, arrays in (("ground truth", truth), ("guided", guided), ("pure", pure)):
+            hyps = bt.translate(arrays, sl)
+            for split in dict.fromkeys(splits):
+                idx = [k for k, sp in enumerate(splits) if sp == split]
+                h, r = [hyps[k] for k in idx], [texts[k] for k in idx]
+                reads[f"{split} {name}"] = {"cer": text_metrics(h, r)["cer"], "exact": sum(normalize_text(a) == normalize_text(b) for a, b in zip(h, r)), "n": len(idx)}
+        print("| split | system | CER | exact |\n|---|---|---|---|")
+        for key, v in reads.items():
+            split, name = key.split(" ", 1)
+            print(f"| {split} | {name} | {v['cer']:.1f} | {v['exact']}/{v['n']} |")
+
     latency = {}
-    for text in args.texts.split(","):
+    for text in ([] if args.no_latency else args.texts.split(",")):
         for name, g in (("pure", None), ("guided", guide)):
             times = []
             for r in range(args.repeats + 1):
@@ -106,12 +127,12 @@ def main() -> None:
         a, b = s["hands+wrists"], s["fingers rel. wrist"]
         print(f"| {name} | {a['p50']:.4f} | {a['p99']:.4f} | {a['max']:.3f} | {b['p50']:.4f} | {b['p99']:.4f} | {b['max']:.3f} |")
     print("| text | pure (s) | guided (s) | guided / pure |\n|---|---|---|---|")
-    for text in args.texts.split(","):
+    for text in ([] if args.no_latency else args.texts.split(",")):
         p, g = latency[f"{text} pure"], latency[f"{text} guided"]
         print(f"| {text} | {p:.3f} | {g:.3f} | {g / p:.2f} |")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"machine": machine, "core": guide.core, "max_speed": guide.max_speed, "samples": len(samples), "splits": args.splits, "seams": seams, "latency": latency}, f, indent=2)
+            json.dump({"machine": machine, "core": guide.core, "max_speed": guide.max_speed, "samples": len(samples), "splits": args.splits, "seams": seams, "latency": latency, "reads": reads}, f, indent=2)
 
 
 if __name__ == "__main__":
