@@ -67,6 +67,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--core", type=float, default=None, help="fraction of each slot held at full weight (default: guided.CORE)")
     ap.add_argument("--max-speed", type=float, default=None, help="letter clip pace limit (default: guided.MAX_SPEED)")
+    ap.add_argument("--hold-wrist", action="store_true", help="letters also hold the hand's position (LexiconGuide.hold_wrist)")
     ap.add_argument("--backtranslator", default=None, help="also read every row with this reader: CER and exact reads per split")
     ap.add_argument("--no-latency", action="store_true", help="skip the latency runs")
     ap.add_argument("--json", default=None)
@@ -76,6 +77,7 @@ def main() -> None:
     guide = LexiconGuide.load()
     guide.core = guide.core if args.core is None else args.core
     guide.max_speed = guide.max_speed if args.max_speed is None else args.max_speed
+    guide.hold_wrist = args.hold_wrist
     corpus = Corpus(args.corpus)
     langs = set(filter(None, args.langs.split(",")))
     samples = []
@@ -132,7 +134,7 @@ def main() -> None:
         print(f"| {text} | {p:.3f} | {g:.3f} | {g / p:.2f} |")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"machine": machine, "core": guide.core, "max_speed": guide.max_speed, "samples": len(samples), "splits": args.splits, "seams": seams, "latency": latency, "reads": reads}, f, indent=2)
+            json.dump({"machine": machine, "core": guide.core, "max_speed": guide.max_speed, "hold_wrist": guide.hold_wrist, "samples": len(samples), "splits": args.splits, "seams": seams, "latency": latency, "reads": reads}, f, indent=2)
 
 
 if __name__ == "__main__":

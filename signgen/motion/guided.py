@@ -30,7 +30,7 @@ from ..pose.skeleton import component_slices, joint_index, num_joints
 from ..pose.tensors import NormStats
 from .inpaint import Known
 
-CORE = 0.5  # fraction of each unit's slot held at full weight (centred); the rest ramps to 0 at the slot's edges
+CORE = 0.7  # fraction of each unit's slot held at full weight (centred); the rest ramps to 0 at the slot's edges
 MAX_SPEED = 1.0  # a letter's clip plays at most this many times faster than recorded
 HANDS = ("RIGHT", "LEFT")
 
@@ -53,6 +53,7 @@ class LexiconGuide:
     builtin: Lexicon | None = field(default_factory=Lexicon.builtin)
     core: float = CORE
     max_speed: float = MAX_SPEED
+    hold_wrist: bool = False  # letters also hold where the hand is (its root and the body wrist), not only its shape
 
     @classmethod
     def load(cls, user_dir: str | Path | None = None, builtin: bool = True) -> "LexiconGuide":
@@ -130,7 +131,7 @@ class LexiconGuide:
         for unit, (a, b) in zip(flat, comp.spans):
             a, b = a + first, min(b + first, frames)
             ramp = slot_weights(a, b, self.core)
-            joints = held_joints(unit.clip, unit.whole_sign, model.cfg.hand_relative)
+            joints = held_joints(unit.clip, unit.whole_sign, model.cfg.hand_relative, self.hold_wrist)
             weight[a : a + len(ramp)] = np.maximum(weight[a : a + len(ramp)], ramp[:, None] * joints[None])
         return Known.from_canonical(model, stats, x, mask, weight)
 
@@ -185,16 +186,19 @@ def signing_hand(clip: Clip) -> str:
     return max(HANDS, key=lambda side: int(clip.mask[:, slices[f"{side}_HAND_LANDMARKS"]].sum()))
 
 
-def held_joints(clip: Clip, whole_sign: bool, hand_relative: bool = True) -> np.ndarray:
+def held_joints(clip: Clip, whole_sign: bool, hand_relative: bool = True, wrist: bool = False) -> np.ndarray:
     """(J,) 1 for the joints a unit holds: a letter the signing hand's fingers (offsets from its wrist in
-    hand-relative models; the whole hand otherwise), a whole sign both hands, wrists and elbows."""
+    hand-relative models; the whole hand otherwise; with `wrist` also the hand root and body wrist), a whole
+    sign both hands, wrists and elbows."""
     slices = component_slices()
     out = np.zeros(num_joints(), np.float32)
     sides = HANDS if whole_sign else (signing_hand(clip),)
     for side in sides:
         sl = slices[f"{side}_HAND_LANDMARKS"]
         out[sl.start + (1 if hand_relative and not whole_sign else 0) : sl.stop] = 1
-        if whole_sign:
+        if whole_sign or wrist:
+            out[sl.start] = 1
             out[joint_index("POSE_LANDMARKS", f"{side}_WRIST")] = 1
+        if whole_sign:
             out[joint_index("POSE_LANDMARKS", f"{side}_ELBOW")] = 1
     return out
