@@ -104,6 +104,7 @@ class Corpus:
         self.samples = read_manifest(self.root / MANIFEST)
         info_path = self.root / INFO
         self.info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}
+        self._store = None
 
     def split(self, name: str) -> list[Sample]:
         rows = [s for s in self.samples if s.split == name]
@@ -122,6 +123,24 @@ class Corpus:
     def load(self, sample: Sample) -> tuple[np.ndarray, np.ndarray]:
         path = self.pose_file(sample)
         return pose_to_array(read_pose(path), source=str(path))
+
+    def store(self, progress: bool = False):
+        """Every sample's arrays in one store (`signgen.store`), built or refreshed first if missing or stale."""
+        from .store import open_store
+
+        if self._store is None:
+            self._store = open_store(self, progress=progress)
+        return self._store
+
+    def split_arrays(self, split: str, progress: bool = False):
+        """The split as a `signgen.store.SplitArrays`: a sequence of (text, signed_language, x, mask) whose arrays
+        are read from the store when an item is taken."""
+        from .store import SplitArrays
+
+        self.split(split)  # names a missing split
+        store = self.store(progress=progress)
+        rows = [i for i, s in enumerate(self.samples) if s.split == split]
+        return SplitArrays(store, rows, [self.samples[i].text for i in rows], [self.samples[i].signed_language for i in rows])
 
     def iter_arrays(self, split: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         for s in self.split(split):

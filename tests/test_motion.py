@@ -292,8 +292,8 @@ def test_double_letter_weight_draws_doubled_texts_more_often(small_corpus, tiny_
     model, _ = MotionModel.from_pretrained(tiny_model / "model")
     data = MotionData(small_corpus, "train", model)
     for i in range(0, len(data.items), 5):  # the tiny corpus has no doubled letters: give a fifth of it one
-        data.items[i] = ("a" + data.items[i][0][0] * 2, *data.items[i][1:])
-    doubled = np.array([has_double_letter(item[0]) for item in data.items])
+        data.items.texts[i] = "a" + data.items.texts[i][0] * 2
+    doubled = np.array([has_double_letter(text) for text in data.items.texts])
     assert data.set_double_letter_weight(2) == doubled.sum() and 0 < doubled.sum() < len(doubled)
 
     def share(weight: float) -> float:

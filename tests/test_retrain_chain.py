@@ -25,7 +25,8 @@ def test_tiny_retraining_chain_from_videos_to_signgen_text(tmp_path, capsys):
     assert main(["eval", "--corpus", str(corpus), "--model", str(runs / "motion" / "model"),
                  "--backtranslator", str(runs / "bt" / "model"), "-o", str(runs / "eval"), "--quiet", "baseline=false"]) == 0
     report = json.loads((runs / "eval" / "metrics.json").read_text())
-    assert report["samples"] == 1 and list(report["results"]) == ["ground truth", "signgen (model)"]
+    rows = list(report["splits"]["test"]["results"])
+    assert report["samples"] == 1 and rows[:2] == ["ground truth", "signgen (model)"] and "control: frozen first frame" in rows
     assert main(["data", "frames", "--corpus", str(corpus), "-o", str(runs / "frames"), "--quiet"]) == 0
     assert main(["train", "renderer", "--frames", str(runs / "frames"), "--config", "tiny", "-o", str(runs / "renderer"), "--quiet"]) == 0
 

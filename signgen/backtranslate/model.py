@@ -177,8 +177,12 @@ class Backtranslator(nn.Module):
     def translate(self, arrays: list[tuple[np.ndarray, np.ndarray]], langs: list[str], beams: int | None = None,
                   batch_size: int = 32) -> list[str]:
         """Back-translate canonical pose arrays (un-normalized, as in a corpus) into text."""
+        from ..lexicon import resample
+
         self.eval()
         device = self.lang.weight.device
+        # A pose longer than the reader takes is read faster (resampled to its length), not refused.
+        arrays = [resample(x, m, self.cfg.max_frames) if len(x) > self.cfg.max_frames else (x, m) for x, m in arrays]
         out: list[str] = []
         for start in range(0, len(arrays), batch_size):
             feats, fm = self.features(arrays[start : start + batch_size])

@@ -16,7 +16,7 @@ def train_tokenizer(texts: list[str], kind: str = "char", vocab_size: int = 4000
 
     specials = list(SPECIALS.values())
     if kind == "char":
-        chars = sorted({c for t in texts for c in t})
+        chars = sorted({c for t in texts for c in t} | {" "})  # the word break, even when every text is one word
         tok = Tokenizer(models.WordLevel({s: i for i, s in enumerate(specials + chars)}, unk_token="<unk>"))
         tok.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
         tok.decoder = decoders.Fuse()

@@ -66,9 +66,9 @@ def train_backtranslator(corpus_dir: str | Path | None, cfg: BacktranslatorTrain
     mcfg = cfg.model
     mcfg.signed_languages = corpus.signed_languages
     mcfg.corpus = corpus.info.get("name", Path(corpus_dir).resolve().name)
-    train = [(s.text, s.signed_language, *corpus.load(s)) for s in corpus.split("train")]
-    val = [(s.text, s.signed_language, *corpus.load(s)) for s in corpus.split("val")][: cfg.val_limit]
-    tokenizer = train_tokenizer([normalize_text(t[0]) for t in train], mcfg.tokenizer, mcfg.vocab_size)
+    train = corpus.split_arrays("train")  # (text, lang, x, mask); the arrays are read from the corpus store when taken
+    val = corpus.split_arrays("val")[: cfg.val_limit]
+    tokenizer = train_tokenizer([normalize_text(t) for t in train.texts], mcfg.tokenizer, mcfg.vocab_size)
     torch.manual_seed(cfg.train.seed)
     model = Backtranslator(mcfg, tokenizer, corpus.stats)
 

@@ -43,27 +43,28 @@ class MotionTrainConfig:
 
 
 class MotionData:
-    """All corpus samples of a split in memory; batches are drawn by (seed, step), augmented in canonical
-    space, then turned into the model's representation and normalized with `stats`."""
+    """A split's samples, their arrays read from the corpus's store (`signgen.store`) as batches need them;
+    batches are drawn by (seed, step), augmented in canonical space, then turned into the model's
+    representation and normalized with `stats`."""
 
     def __init__(self, corpus: Corpus, split: str, model: MotionModel):
         self.to_model = model.pose_to_model
         self.max_frames = model.cfg.denoiser.max_frames
         self.stats: NormStats | None = None  # set by train_motion (from the train split)
-        self.items, self.durations = [], []
+        self.items = corpus.split_arrays(split)  # (text, lang, x, mask); x and mask read from the store on use
+        self.lengths = self.items.lengths()
+        self.durations = [s.char_durations() for s in corpus.split(split)]
         self.weights: np.ndarray | None = None  # per-sample draw probabilities (set_double_letter_weight); None = uniform
-        for s in corpus.split(split):
-            x, mask = corpus.load(s)
-            if len(x) > self.max_frames:
-                raise SigngenError(f"{corpus.root}: sample {s.id} has {len(x)} frames; raise model.denoiser.max_frames above that")
-            self.items.append((s.text, s.signed_language, x, mask))
-            self.durations.append(s.char_durations())
+        if len(self.items) and self.lengths.max() > self.max_frames:
+            k = int(np.argmax(self.lengths > self.max_frames))
+            raise SigngenError(f"{corpus.root}: sample {corpus.split(split)[k].id} has {self.lengths[k]} frames; "
+                               "raise model.denoiser.max_frames above that")
 
     def set_double_letter_weight(self, weight: float) -> int:
         """Draw texts with a doubled letter `weight` times as often as the others; returns how many there are."""
         if weight <= 0:
             raise SigngenError(f"double_letter_weight={weight}: give a positive weight (1 = every text equally often)")
-        doubled = np.array([has_double_letter(text) for text, *_ in self.items])
+        doubled = np.array([has_double_letter(text) for text in self.items.texts])
         w = np.where(doubled, weight, 1.0)
         self.weights = None if weight == 1 or not doubled.any() else w / w.sum()
         return int(doubled.sum())
@@ -76,7 +77,7 @@ class MotionData:
         idx = rng.integers(0, len(self.items), n) if self.weights is None else rng.choice(len(self.items), n, p=self.weights)
         if groups <= 1:
             return idx
-        idx = idx[np.argsort([len(self.items[i][2]) for i in idx], kind="stable")]
+        idx = idx[np.argsort(self.lengths[idx], kind="stable")]
         g = int(rng.integers(0, groups))
         return idx[g * batch_size : (g + 1) * batch_size]
 
@@ -110,6 +111,18 @@ class MotionData:
                 "texts": [r[0] for r in rows], "langs": [r[1] for r in rows], "durations": torch.from_numpy(durations)}
 
 
+def global_batch_share(data: MotionData, cfg: MotionTrainConfig, step: int, rank: int, world: int) -> tuple[np.ndarray, np.random.Generator]:
+    """Process `rank`'s share of step `step`'s global batch, and the generator that augments it. The global batch
+    (batch_size samples per process) is one length group drawn from the step's seed, cut into `world` equal
+    parts, so processes never draw overlapping groups and one process gets exactly the batch it always did."""
+    b = cfg.train.batch_size
+    rng = np.random.default_rng(_seed(cfg.train.seed, step, 0))
+    idx = data.length_group(rng, b * world, cfg.length_groups)[rank * b : (rank + 1) * b]
+    if rank:
+        rng = np.random.default_rng(_seed(cfg.train.seed, step, rank))
+    return idx, rng
+
+
 def has_double_letter(text: str) -> bool:
     """A letter directly followed by the same letter, case-blind ("hello"; what the character encoder's
     repeat mark fires on)."""
@@ -119,10 +132,10 @@ def has_double_letter(text: str) -> bool:
 
 def model_stats(corpus: Corpus, model: MotionModel, train: MotionData | None = None) -> NormStats:
     """Normalization statistics in the model's representation, from the train split. The corpus's statistics
-    are for canonical poses; a hand-relative model needs its own."""
+    are for canonical poses; a hand-relative model needs its own (computed once per store, then kept in it)."""
     if not model.cfg.hand_relative:
         return corpus.stats
-    return (train or MotionData(corpus, "train", model)).representation_stats()
+    return corpus.store().cached_stats("train-hands_to_wrist", lambda: (train or MotionData(corpus, "train", model)).representation_stats())
 
 
 class MotionLoss(torch.nn.Module):
@@ -206,6 +219,7 @@ def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | 
     from ..video import contact_sheet
 
     corpus = Corpus(corpus_dir)
+    corpus.store(progress=progress)  # built (with a progress bar) the first time, or when the corpus changed
     mcfg = cfg.model
     mcfg.languages = corpus.signed_languages
     if mcfg.text.kind == "char" and not mcfg.text.alphabet:
@@ -235,9 +249,8 @@ def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | 
         reader.check_corpus(corpus.signed_languages, [], f"{corpus_dir} (val)")  # its languages must match
 
     def batch(step: int, rank: int) -> dict:
-        rng = np.random.default_rng(_seed(cfg.train.seed, step, rank))
-        idx = train.length_group(rng, cfg.train.batch_size, cfg.length_groups)
-        return train.batch(idx, rng, cfg.augment, cfg.augment_prob)
+        # `task` (below) knows how many processes share the step once run() has started them
+        return train.batch(*global_batch_share(train, cfg, step, rank, task.processes), cfg.augment, cfg.augment_prob)
 
     def validate(raw: MotionLoss, out: Path, step: int) -> dict:
         losses = []
@@ -247,7 +260,7 @@ def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | 
                 b = {k: v.to(next(raw.parameters()).device) if torch.is_tensor(v) else v for k, v in b.items()}
                 losses.append(training_loss(raw.model, raw.scheduler, b, mcfg.loss, mcfg.diffusion, generator=None)[1]["recon"])
         picks = list(range(0, len(val.items), max(1, len(val.items) // cfg.val_samples)))[: cfg.val_samples]
-        texts, langs = [val.items[i][0] for i in picks], [val.items[i][1] for i in picks]
+        texts, langs = [val.items.texts[i] for i in picks], [val.items.langs[i] for i in picks]
         x, vis, fm = sample(raw.model, texts, langs, seed=0)
         sheets = []
         for k in range(len(picks)):

@@ -1,9 +1,12 @@
 """The training loop shared by all stages, on HF Accelerate (CPU, one GPU, or many via `accelerate launch`).
 
 A stage supplies a `Task`: a module whose forward(batch) returns (loss, logs), a batch function indexed by
-step (so a resumed run draws exactly the batches it would have), validation, and the final save. The loop
-adds AdamW with warmup + cosine decay, gradient clipping, EMA (diffusers' EMAModel), mixed precision on
-GPU, periodic validation and checkpoints, resume with no lost steps, a progress bar and a loss curve PNG.
+step and process (so a resumed run draws exactly the batches it would have), validation, and the final save.
+Batches are assembled in `torch.utils.data.DataLoader` worker processes (`workers`), ahead of the step that
+uses them, so the batch function must depend only on (step, process), never on the model's changing weights.
+The loop adds AdamW with warmup + cosine decay, gradient clipping, EMA (diffusers' EMAModel), mixed precision
+on GPU, periodic validation and checkpoints, resume with no lost steps, logged losses averaged over
+processes, a progress bar and a loss curve PNG.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Callable
 
 import torch
 
+from ..errors import SigngenError
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 
 
@@ -34,6 +38,7 @@ class TrainConfig:
     val_every: int = 1000
     ckpt_every: int = 500
     seed: int = 0
+    workers: int = 2  # DataLoader worker processes assembling batches ahead of the model; 0 = in the training process
 
 
 @dataclass
@@ -43,6 +48,48 @@ class Task:
     validate: Callable[[torch.nn.Module, Path, int], dict]  # (EMA weights loaded) -> metrics
     save: Callable[[torch.nn.Module, Path], None]  # final from_pretrained-able directory
     run_config: dict  # stored with every checkpoint
+    processes: int = 1  # set by `run`: how many processes train together, each calling batch(step, its index)
+
+
+def _step_seed(cfg: TrainConfig, step: int, rank: int) -> int:
+    return cfg.seed * 1_000_003 + step * 97 + rank
+
+
+@dataclass
+class BatchError:
+    """A user error raised while assembling a batch, handed to the training process to raise as it was."""
+
+    message: str
+
+
+class StepBatches(torch.utils.data.Dataset):
+    """Item `step` is `task.batch(step, rank)`, drawn with torch seeded for that step as the loop seeds it, so a
+    batch is the same whether a DataLoader worker or the training process assembles it."""
+
+    def __init__(self, batch: Callable[[int, int], dict], cfg: TrainConfig, rank: int):
+        self.batch, self.cfg, self.rank = batch, cfg, rank
+
+    def __len__(self) -> int:
+        return self.cfg.steps
+
+    def __getitem__(self, step: int) -> dict | BatchError:
+        torch.manual_seed(_step_seed(self.cfg, step, self.rank))
+        try:
+            return self.batch(step, self.rank)
+        except SigngenError as e:  # a worker's exception reaches the trainer with its traceback in the message
+            return BatchError(str(e))
+
+
+
+def batch_loader(task: "Task", cfg: TrainConfig, start: int, rank: int) -> torch.utils.data.DataLoader:
+    """Batches of steps start..steps-1 in order, `cfg.workers` processes ahead (forked: they share the parent's
+    data, e.g. a corpus split's texts and its store's open files, instead of copying it)."""
+    import multiprocessing
+
+    workers = cfg.workers if "fork" in multiprocessing.get_all_start_methods() else 0
+    extra = dict(multiprocessing_context="fork", prefetch_factor=2) if workers > 0 else {}
+    return torch.utils.data.DataLoader(StepBatches(task.batch, cfg, rank), batch_size=None, sampler=range(start, cfg.steps),
+                                       num_workers=workers, **extra)
 
 
 def _to(batch: dict, device) -> dict:
@@ -108,6 +155,7 @@ def run(task: Task, cfg: TrainConfig, out_dir: str | Path, progress: bool = True
     if history_path.exists():
         history = [json.loads(line) for line in history_path.read_text().splitlines() if line.strip()]
         history = [h for h in history if h["step"] <= start]  # drop logs from steps after the checkpoint
+    task.processes = accelerator.num_processes
     module, opt = accelerator.prepare(module, opt)
     ema.to(accelerator.device)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -131,10 +179,13 @@ def run(task: Task, cfg: TrainConfig, out_dir: str | Path, progress: bool = True
     bar = progress_bar(total=cfg.steps, initial=start, desc="train", unit="step", disable=not progress or not accelerator.is_main_process)
     module.train()
     t0, running = time.perf_counter(), {}
-    for step in range(start, cfg.steps):
+    # the loader yields steps start..steps-1; running it to its end shuts its workers down cleanly
+    for step, batch in enumerate(batch_loader(task, cfg, start, accelerator.process_index), start=start):
+        if isinstance(batch, BatchError):
+            raise SigngenError(batch.message)
+        batch = _to(batch, accelerator.device)
         # per-step seeding: noise, dropout and batches are a function of the step, so resuming loses nothing
-        torch.manual_seed(cfg.seed * 1_000_003 + step * 97 + accelerator.process_index)
-        batch = _to(task.batch(step, accelerator.process_index), accelerator.device)
+        torch.manual_seed(_step_seed(cfg, step, accelerator.process_index))
         with accelerator.autocast():
             loss, logs = module(batch)
         accelerator.backward(loss)
@@ -150,6 +201,9 @@ def run(task: Task, cfg: TrainConfig, out_dir: str | Path, progress: bool = True
         bar.update(1)
         if done % cfg.log_every == 0 or done == cfg.steps:
             n = cfg.log_every if done % cfg.log_every == 0 else done % cfg.log_every
+            if accelerator.num_processes > 1:  # every process's share of the global batch
+                means = accelerator.reduce(torch.tensor(list(running.values()), device=accelerator.device), "mean")
+                running = dict(zip(running, means.tolist()))
             entry = {"step": done, **{k: v / n for k, v in running.items()}, "lr": lr_sched.get_last_lr()[0],
                      "sec_per_step": (time.perf_counter() - t0) / n}
             history.append(entry)
