@@ -102,12 +102,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default=None, help="pipeline directory (default: the shipped models)")
     ap.add_argument("--renderer", default=None, help="initial renderer: avatar, skeleton or diffusion")
     ap.add_argument("--port", type=int, default=7860)
+    ap.add_argument("--lexicon", default=None, help="user lexicon directory (index.csv + .pose files): its words as whole signs")
+    ap.add_argument("--no-lexicon", action="store_true", help="pure generation, without the lexicon's handshapes")
     args = ap.parse_args(argv)
     from signgen.errors import SigngenError
     from signgen.pipeline import SignPipeline
 
     try:
-        pipe = SignPipeline.from_pretrained(args.model)
+        pipe = SignPipeline.from_pretrained(args.model, lexicon=args.lexicon, guided=not args.no_lexicon)
         pipe.check(renderer=args.renderer)
     except SigngenError as e:
         print(f"signgen demo: error: {e}", file=sys.stderr)

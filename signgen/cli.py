@@ -204,15 +204,49 @@ def cmd_pose(args: argparse.Namespace) -> None:
     if not model_dir.exists():
         raise SigngenError(f"{model_dir}: no motion model there; train one (signgen train motion) and pass --model DIR")
     start = time.perf_counter()
+    guide, edit = _guide_and_edit(args)
     model, stats = MotionModel.from_pretrained(model_dir)
     loaded = time.perf_counter()
     signable = model.text_encoder.normalize(args.text)
     if signable.note:
         _say(f"note: {signable.note}")
     pose = generate_pose(model, stats, signable.text, args.lang, steps=args.steps, guidance=args.guidance,
-                         sampler=args.sampler, frames=args.frames, seed=args.seed)
+                         sampler=args.sampler, frames=args.frames, seed=args.seed, guide=guide, edit=edit)
     write_pose(pose, args.output)
-    _say(f"pose: {args.output} ({len(pose.body.data)} frames, load {loaded - start:.2f} s, sample {time.perf_counter() - loaded:.2f} s)")
+    how = "pure generation" if guide is None or not guide.covers(args.lang) else "lexicon-guided"
+    _say(f"pose: {args.output} ({len(pose.body.data)} frames, {how}, load {loaded - start:.2f} s, "
+         f"sample {time.perf_counter() - loaded:.2f} s)")
+
+
+def _guide_and_edit(args: argparse.Namespace):
+    """(LexiconGuide or None, (pose, Keep) or None) from --lexicon/--no-lexicon and --edit/--keep."""
+    from .motion.edit import Keep
+    from .motion.guided import LexiconGuide
+
+    if args.lexicon and args.no_lexicon:
+        raise SigngenError(f"--lexicon {args.lexicon} with --no-lexicon: choose one")
+    if bool(args.edit) != bool(args.keep):
+        raise SigngenError("--edit POSE and --keep WHAT go together, e.g. --edit old.pose --keep frames=0:10,40:50 or --keep body")
+    guide = None if args.no_lexicon else LexiconGuide.load(args.lexicon)
+    edit = None
+    if args.edit:
+        keep = Keep.parse(args.keep)  # check the spec before reading the pose
+        try:
+            pose = load_canonical(args.edit)
+        except SigngenError as e:
+            raise SigngenError(f"--edit {args.edit}: {e}") from None
+        edit = (pose, keep)
+    return guide, edit
+
+
+def _add_guide_arguments(p) -> None:
+    p.add_argument("--lexicon", default=None, metavar="DIR",
+                   help="user lexicon (index.csv + .pose files, spoken-to-signed's layout): its words are signed as whole signs")
+    p.add_argument("--no-lexicon", action="store_true",
+                   help="pure generation: do not hold the lexicon's handshapes (guided is the default where a lexicon covers --lang)")
+    p.add_argument("--edit", default=None, metavar="POSE", help="a .pose to edit: keep what --keep names, generate the rest")
+    p.add_argument("--keep", action="append", default=None, metavar="WHAT",
+                   help="with --edit: frames=A:B[,C:D] (in-betweening) and/or parts body, face, hands, left_hand, right_hand")
 
 
 # -- signgen text / serve (the product end to end) -------------------------------------------------------
@@ -233,7 +267,9 @@ def cmd_text(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     from .pipeline import SignPipeline
 
-    pipe = SignPipeline.from_pretrained(args.model, size=args.size, hand_zoom=not args.no_hand_zoom)
+    guide, edit = _guide_and_edit(args)
+    pipe = SignPipeline.from_pretrained(args.model, size=args.size, hand_zoom=not args.no_hand_zoom, guided=False)
+    pipe.guide = guide
     _say(f"load: {time.perf_counter() - start:.2f} s (motion model, languages {', '.join(pipe.languages)})")
     lang = args.lang or pipe.default_lang
     kind = args.renderer or pipe.default_renderer
@@ -242,9 +278,10 @@ def cmd_text(args: argparse.Namespace) -> None:
     if signable.note:
         _say(f"note: {signable.note}")
     text = signable.text
-    _say(f"text: {text!r} -> {lang}, renderer {kind}")
+    how = "pure generation" if guide is None or not guide.covers(lang) else f"guided by lexicon {(guide.user or guide.builtin).name}"
+    _say(f"text: {text!r} -> {lang}, renderer {kind}, {how}")
     out = pipe(text, lang=lang, renderer=kind, seed=args.seed, steps=args.steps, guidance=args.guidance,
-               frames=args.frames, render_steps=args.render_steps, progress=not args.quiet)
+               frames=args.frames, render_steps=args.render_steps, progress=not args.quiet, edit=edit)
     t = out.timings
     _say(f"motion: {len(out.frames)} frames ({len(out.frames) / out.fps:.1f} s of signing) in {t['motion']:.2f} s")
     _say(f"render: {kind} {out.frames.shape[2]}x{out.frames.shape[1]} in {t['load_renderer'] + t['render']:.2f} s")
@@ -263,7 +300,8 @@ def cmd_text(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     from .serve import ServeConfig, serve
 
-    serve(ServeConfig(host=args.host, port=args.port, model=args.model, max_chars=args.max_chars, queue=args.queue))
+    serve(ServeConfig(host=args.host, port=args.port, model=args.model, max_chars=args.max_chars, queue=args.queue,
+                      lexicon=args.lexicon, guided=not args.no_lexicon))
 
 
 def _add_text_and_serve(sub) -> None:
@@ -283,6 +321,7 @@ def _add_text_and_serve(sub) -> None:
     text.add_argument("--save-pose", default=None, help="also write the generated .pose")
     text.add_argument("--sheet", default=None, help="also write a PNG contact sheet of the video")
     text.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_guide_arguments(text)
     text.set_defaults(func=cmd_text)
 
     serve = sub.add_parser("serve", help="HTTP API on localhost: /pose and /video for a text")
@@ -291,6 +330,8 @@ def _add_text_and_serve(sub) -> None:
     serve.add_argument("--model", default=None, help="pipeline directory (default: shipped)")
     serve.add_argument("--max-chars", type=int, default=100, help="longest text accepted")
     serve.add_argument("--queue", type=int, default=8, help="jobs waiting beyond the one running; more get HTTP 503")
+    serve.add_argument("--lexicon", default=None, metavar="DIR", help="user lexicon (index.csv + .pose): its words as whole signs")
+    serve.add_argument("--no-lexicon", action="store_true", help="pure generation (guided=0 per request does the same)")
     serve.set_defaults(func=cmd_serve)
 
 
@@ -580,6 +621,7 @@ def build_parser() -> argparse.ArgumentParser:
     pose.add_argument("--sampler", default=None)
     pose.add_argument("--seed", type=int, default=0)
     pose.add_argument("--frames", type=int, default=None, help="override the predicted duration")
+    _add_guide_arguments(pose)
     pose.set_defaults(func=cmd_pose)
     _add_renderer_parsers(sub, data, train)
     _add_text_and_serve(sub)

@@ -91,8 +91,14 @@ class SignPipeline:
         size: int = 256,
         device: str | None = None,
         hand_zoom: bool = True,
+        guide="builtin",
     ):
+        from .motion.guided import LexiconGuide
+
         self.motion, self.stats = motion_model, motion_stats
+        # lexicon guidance (motion.guided.LexiconGuide): real signers' handshapes held while sampling;
+        # "builtin" = spoken-to-signed's fingerspelling lexicon; None = pure generation
+        self.guide = LexiconGuide.load() if guide == "builtin" else guide
         self.hand_zoom = hand_zoom  # the avatar and skeleton renderers add a close-up of the signing hand
         self.renderer_dir = Path(renderer_dir) if renderer_dir else None
         self.backtranslator_dir = Path(backtranslator_dir) if backtranslator_dir else None
@@ -109,12 +115,21 @@ class SignPipeline:
     # -- persistence --------------------------------------------------------------------------------
     @classmethod
     def from_pretrained(
-        cls, path: str | Path | None = None, device: str | None = None, size: int = 256, hand_zoom: bool = True
+        cls, path: str | Path | None = None, device: str | None = None, size: int = 256, hand_zoom: bool = True,
+        lexicon: str | Path | None = None, guided: bool = True,
     ) -> "SignPipeline":
         """Load a pipeline directory (default: the shipped models). A bare motion model directory also works.
         `hand_zoom`: the avatar and skeleton add a close-up of the signing hand (on by default: at 256 px the
-        whole hand is about 25 pixels tall, too small to read a handshape)."""
+        whole hand is about 25 pixels tall, too small to read a handshape).
+        `guided` (default): hold real signers' handshapes from the built-in fingerspelling lexicon, plus the
+        whole signs of a user `lexicon` directory (spoken-to-signed's index.csv layout), wherever they cover
+        the language; `guided=False` is pure generation."""
+        from .motion.guided import LexiconGuide
         from .motion.model import CONFIG_FILE, MotionModel
+
+        if lexicon is not None and not guided:
+            raise SigngenError(f"--lexicon {lexicon} with --no-lexicon: choose one")
+        guide = LexiconGuide.load(lexicon) if guided else None
 
         root = Path(path).expanduser() if path is not None else SHIPPED
         if not root.is_dir():
@@ -145,6 +160,7 @@ class SignPipeline:
             device=device,
             size=size,
             hand_zoom=hand_zoom,
+            guide=guide,
             **meta,
         )
         pipe.load_seconds["motion"] = time.perf_counter() - start
@@ -208,13 +224,17 @@ class SignPipeline:
         guidance: float | None = None,
         frames: int | None = None,
         sampler: str | None = None,
+        guided: bool = True,
+        edit: tuple | None = None,
     ):
-        """Only the motion stage: a canonical pose_format.Pose for `text`."""
+        """Only the motion stage: a canonical pose_format.Pose for `text`. `guided=False` turns lexicon
+        guidance off for this call; `edit` = (canonical pose, motion.edit.Keep) keeps parts of a pose."""
         from .motion.generate import generate_pose
 
         text = self.signable(text).text
         return generate_pose(
-            self.motion, self.stats, text, lang or self.default_lang, steps=steps, guidance=guidance, sampler=sampler, frames=frames, seed=seed
+            self.motion, self.stats, text, lang or self.default_lang, steps=steps, guidance=guidance, sampler=sampler, frames=frames,
+            seed=seed, guide=self.guide if guided else None, edit=edit,
         )
 
     def __call__(
@@ -230,8 +250,11 @@ class SignPipeline:
         render_steps: int | None = None,
         render: bool = True,
         progress: bool = False,
+        guided: bool = True,
+        edit: tuple | None = None,
     ) -> SignOutput:
-        """Text -> pose -> frames. `steps`/`guidance`/`frames`/`sampler` go to motion sampling, `render_steps` to the diffusion renderer."""
+        """Text -> pose -> frames. `steps`/`guidance`/`frames`/`sampler`/`guided`/`edit` go to motion sampling
+        (see `pose`), `render_steps` to the diffusion renderer."""
         lang = lang or self.default_lang
         kind = renderer or self.default_renderer
         signable = self.signable(text)
@@ -242,7 +265,8 @@ class SignPipeline:
             backend = self.renderer(kind, steps=render_steps, seed=seed)
             timings["load_renderer"] = time.perf_counter() - start  # ~0 once cached
         start = time.perf_counter()
-        pose = self.pose(signable.text, lang, seed=seed, steps=steps, guidance=guidance, frames=frames, sampler=sampler)
+        pose = self.pose(signable.text, lang, seed=seed, steps=steps, guidance=guidance, frames=frames, sampler=sampler,
+                         guided=guided, edit=edit)
         timings["motion"] = time.perf_counter() - start
         out_frames = None
         if render:

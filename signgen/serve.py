@@ -34,6 +34,8 @@ class ServeConfig:
     max_chars: int = 100  # longest text accepted
     queue: int = 8  # jobs that may wait behind the running one
     size: int = 256  # video frame size
+    lexicon: str | None = None  # user lexicon directory (whole signs); the built-in fingerspelling lexicon always guides
+    guided: bool = True  # False: pure generation (signgen serve --no-lexicon)
 
 
 class JobQueue:
@@ -85,9 +87,12 @@ def _float_field(params: dict, name: str) -> float | None:
 
 def parse_request(params: dict, max_chars: int) -> dict:
     """Validated keyword arguments for SignPipeline from query/JSON fields (raises SigngenError)."""
-    unknown = sorted(set(params) - {"text", "lang", "renderer", "seed", "steps", "guidance", "frames"})
+    unknown = sorted(set(params) - {"text", "lang", "renderer", "seed", "steps", "guidance", "frames", "guided"})
     if unknown:
-        raise SigngenError(f"unknown field {unknown[0]!r}; use text, lang, renderer, seed, steps, guidance, frames")
+        raise SigngenError(f"unknown field {unknown[0]!r}; use text, lang, renderer, seed, steps, guidance, frames, guided")
+    guided = str(params.get("guided", "1")).lower()
+    if guided not in ("1", "0", "true", "false"):
+        raise SigngenError(f"guided={params.get('guided')!r}: must be 1 (lexicon-guided, the default) or 0 (pure generation)")
     seed = _int_field(params, "seed", 0)
     if not 0 <= seed < 2**63:
         raise SigngenError(f"seed={seed}: must be a non-negative integer")
@@ -99,6 +104,7 @@ def parse_request(params: dict, max_chars: int) -> dict:
         "steps": _int_field(params, "steps", None),
         "guidance": _float_field(params, "guidance"),
         "frames": _int_field(params, "frames", None),
+        "guided": guided in ("1", "true"),
     }
 
 
@@ -187,6 +193,7 @@ def create_app(pipe: SignPipeline, cfg: ServeConfig):
             "renderers": list(RENDERERS),
             "default_lang": pipe.default_lang,
             "default_renderer": pipe.default_renderer,
+            "guided": pipe.guide is not None,
             "max_chars": cfg.max_chars,
             "jobs": jobs.pending,
             "queue": cfg.queue,
@@ -215,7 +222,7 @@ def serve(cfg: ServeConfig) -> None:
         raise SigngenError(f"--queue {cfg.queue}: choose between 0 and 1000")
     if not 0 <= cfg.port <= 65535:
         raise SigngenError(f"--port {cfg.port}: choose between 0 and 65535")
-    pipe = SignPipeline.from_pretrained(cfg.model, size=cfg.size)
+    pipe = SignPipeline.from_pretrained(cfg.model, size=cfg.size, lexicon=cfg.lexicon, guided=cfg.guided)
     if cfg.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"signgen: warning: serving on {cfg.host}, reachable beyond this machine; there is no authentication", file=sys.stderr)
     print(f"signgen: serving {', '.join(pipe.languages)} on http://{cfg.host}:{cfg.port} (/pose, /video, /health)", file=sys.stderr, flush=True)

@@ -2,7 +2,8 @@
 
 Rows, each scored identically against the split's texts and ground-truth poses:
 - `ground truth`: the corpus poses themselves (the ceiling of what the back-translator can read);
-- the motion model: poses generated for every text;
+- the motion model: poses generated for every text, lexicon-guided (`signgen (model)`, the product's default)
+  and/or pure (`signgen pure (model)`), as `lexicon=guided|pure|both` asks;
 - `--poses DIR`: any outside system's `.pose` files, named `<sample id>.pose`;
 - `spoken-to-signed (capped)`: its default text -> gloss -> pose, every word squeezed into 0.8 s;
 - `spoken-to-signed (lookup)`: its fingerspelling lookup at the lexicon's own timing (`eval.baselines`);
@@ -42,19 +43,22 @@ class EvalConfig:
     controls: bool = True  # add the negative-control rows
     limit: int = 0  # evaluate only the first N samples of the split (0 = all)
     languages: list[str] = field(default_factory=list)  # only these sign languages (empty: all)
+    lexicon: str = "guided"  # model rows: guided (the built-in lexicon's handshapes held, as signgen pose does), pure, or both
 
 
 Arrays = list[tuple[np.ndarray, np.ndarray]]
 
 
-def generate_model_poses(model_dir: str | Path, samples: list[Sample], cfg: EvalConfig, progress: bool = True) -> Arrays:
+def generate_model_poses(model_dir: str | Path, samples: list[Sample], cfg: EvalConfig, progress: bool = True,
+                         guided: bool = False) -> Arrays:
     from ..motion.generate import generate_arrays
+    from ..motion.guided import LexiconGuide
     from ..motion.model import MotionModel
 
     model, stats = MotionModel.from_pretrained(model_dir)
     return generate_arrays(model, stats, [s.text for s in samples], [s.signed_language for s in samples],
                            batch_size=cfg.batch_size, seed=cfg.seed, steps=cfg.steps, guidance=cfg.guidance,
-                           progress=progress)
+                           progress=progress, guide=LexiconGuide.load() if guided else None)
 
 
 def baseline_poses(samples: list[Sample], kind: str = "capped", progress: bool = True) -> Arrays:
@@ -222,8 +226,13 @@ def evaluate_split(corpus: Corpus, split: str, bt, cfg: EvalConfig, model_dir, p
     langs = [s.signed_language for s in samples]
     systems: dict[str, tuple[Arrays, float]] = {"ground truth": (refs, 0.0)}
     if model_dir is not None:
-        t = time.perf_counter()
-        systems[f"signgen ({Path(model_dir).name})"] = (generate_model_poses(model_dir, samples, cfg, progress), time.perf_counter() - t)
+        if cfg.lexicon not in ("guided", "pure", "both"):
+            raise SigngenError(f"lexicon={cfg.lexicon}: choose guided, pure or both")
+        for guided, name in ((True, "signgen"), (False, "signgen pure")):
+            if cfg.lexicon in ("both", "guided" if guided else "pure"):
+                t = time.perf_counter()
+                arrays = generate_model_poses(model_dir, samples, cfg, progress, guided=guided)
+                systems[f"{name} ({Path(model_dir).name})"] = (arrays, time.perf_counter() - t)
     if poses_dir is not None:
         arrays, note = directory_poses(poses_dir, samples)
         if note:

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 
 from ..errors import SigngenError
 from .config import DiffusionConfig, LossConfig
+from .inpaint import Known, noise_known, replace, visibility
 from .model import MotionModel, joint_weights
 
 SAMPLERS = ("ddim", "dpmsolver++", "unipc", "ddpm")
@@ -71,6 +72,13 @@ def training_loss(
     return loss, logs
 
 
+def predict_frames(model: MotionModel, cond: dict) -> tuple[list[int], torch.Tensor | None]:
+    """The model's own timing: frames per sequence (rounded, within 8..max_frames) and, for letter_durations
+    models, relative frames per text token (B, L; 0 on padding), which `sample` spreads over the frames."""
+    total, per_token = model.predict_frames(cond)
+    return total.round().clamp(8, model.cfg.denoiser.max_frames).long().tolist(), per_token
+
+
 @torch.no_grad()
 def sample(
     model: MotionModel,
@@ -81,8 +89,14 @@ def sample(
     guidance: float | None = None,
     sampler: str | None = None,
     seed: int = 0,
+    known: Known | None = None,
+    token_frames: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Generate normalized poses. Returns x0 (B,T,J,3), visibility probabilities (B,T,J), frame_mask (B,T)."""
+    """Generate normalized poses. Returns x0 (B,T,J,3), visibility probabilities (B,T,J), frame_mask (B,T).
+
+    `known` (inpainting, `motion.inpaint`): values held at every step, in the model's normalized representation;
+    give `frames` with it so that the sequence lengths match the known values. `token_frames` (B, L): frames per
+    text token to place the alignment prior by, instead of the model's prediction (letter_durations models)."""
     cfg = model.cfg.diffusion
     steps = steps or cfg.steps
     guidance = cfg.guidance if guidance is None else guidance
@@ -92,9 +106,10 @@ def sample(
     b = len(texts)
     model.text_encoder.check(texts)
     cond = model.encode_text(texts, langs)
-    total, per_token = model.predict_frames(cond)
-    if frames is None:
-        frames = total.round().clamp(8, model.cfg.denoiser.max_frames).long().tolist()
+    predicted, per_token = predict_frames(model, cond)
+    if token_frames is not None and per_token is not None:
+        per_token = token_frames.to(per_token) * cond["mask"]
+    frames = frames or predicted
     length = max(frames)
     frame_mask = torch.arange(length, device=device)[None] < torch.tensor(frames, device=device)[:, None]
     # letters keep their predicted shares of the sequence, also when --frames stretches or squeezes it
@@ -107,9 +122,15 @@ def sample(
 
     generator = torch.Generator(device="cpu").manual_seed(seed)
     x = torch.randn((b, length, model.cfg.joints, 3), generator=generator).to(device) * scheduler.init_noise_sigma
+    if known is not None:
+        known = known.fit(length).to(device)
+        # one noise draw for the known values, reused at every step (a deterministic path, as DDIM's)
+        known_noise = torch.randn(x.shape, generator=generator).to(device)
     scheduler.set_timesteps(steps, device=device)
     vis = None
     for t in scheduler.timesteps:
+        if known is not None:
+            x = noise_known(scheduler, x, known, known_noise, t)
         x_in = scheduler.scale_model_input(x, t) * frame_mask[..., None, None]
         if guidance != 1.0:
             x0_both, vis_both = model(torch.cat([x_in, x_in]), t.expand(2 * b), both, mask2, positions)
@@ -118,6 +139,11 @@ def sample(
             vis = vis_both[:b]
         else:
             x0, vis = model(x_in, t.expand(b), both, mask2, positions)
+        if known is not None:
+            x0 = replace(x0, known)
         extra = {"generator": generator} if sampler == "ddpm" else {}
         x = scheduler.step(x0, t, x, **extra).prev_sample
-    return x * frame_mask[..., None, None], torch.sigmoid(vis), frame_mask
+    vis = torch.sigmoid(vis)
+    if known is not None:  # the last step lands on x0; make the held part exact
+        x, vis = replace(x, known), visibility(vis, known)
+    return x * frame_mask[..., None, None], vis, frame_mask

@@ -1,17 +1,21 @@
 """Text to one canonical pose with a trained motion model: option checks, sampling, denormalization.
 
 `signgen pose`, `signgen text`, the pipeline API and the HTTP server all go through `generate_pose`.
+With a `LexiconGuide` (`motion.guided`) the lexicon's handshapes are held while sampling; with an edit
+(`motion.edit`) parts of a given pose are kept. Both are inpainting (`motion.inpaint`).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import torch
 from pose_format import Pose
 
 from ..errors import SigngenError
 from ..pose import array_to_pose
 from ..pose.tensors import NormStats
-from .diffusion import SAMPLERS, sample
+from .diffusion import SAMPLERS, predict_frames, sample
+from .inpaint import Known
 from .model import MotionModel
 
 
@@ -29,6 +33,38 @@ def check_options(
         raise SigngenError(f"--frames {frames}: choose between 8 and {model.cfg.denoiser.max_frames}")
 
 
+def plan(model: MotionModel, stats: NormStats, texts: list[str], langs: list[str], guide=None,
+         frames: list[int] | None = None) -> tuple[list[int], Known | None, torch.Tensor | None]:
+    """Frames per text (the model's prediction unless given), with a guide whose lexicons cover a text's
+    language the lexicon values to hold (texts the guide does not cover are generated freely), and the
+    frames per text token to sample with (the model's, with a user lexicon's whole signs at their own length)."""
+    model.text_encoder.check(texts)
+    with torch.no_grad():
+        cond = model.encode_text(texts, langs)
+        predicted, per_token = predict_frames(model, cond)
+    if guide is None:
+        return frames or predicted, None, None
+    items, given = [], frames
+    frames = list(frames or predicted)
+    for k, (text, lang) in enumerate(zip(texts, langs)):
+        text = " ".join(text.split()).lower()
+        if guide.covers(lang) or guide.user is not None:
+            if per_token is not None and not given:  # whole signs of a user lexicon last as long as their recording
+                per_token[k] = guide.token_frames(text, lang, per_token[k])
+                frames[k] = int(per_token[k].sum().round().clamp(8, model.cfg.denoiser.max_frames))
+            items.append(guide.known(model, stats, text, lang, frames[k], None if per_token is None else per_token[k]))
+        else:  # no lexicon for this language: nothing held
+            items.append(Known.from_canonical(model, stats, *_empty(frames[k])))
+    return frames, Known.stack(items), per_token
+
+
+def _empty(frames: int):
+    from ..pose.skeleton import num_joints
+
+    j = num_joints()
+    return np.zeros((frames, j, 3), np.float32), np.zeros((frames, j), bool), np.zeros((frames, j), np.float32)
+
+
 def generate_pose(
     model: MotionModel,
     stats: NormStats,
@@ -39,11 +75,30 @@ def generate_pose(
     sampler: str | None = None,
     frames: int | None = None,
     seed: int = 0,
+    guide=None,
+    edit: tuple[Pose, object] | None = None,
 ) -> Pose:
-    """Sample one canonical pose (178 points, 25 fps) for `text` in sign language `lang`."""
+    """Sample one canonical pose (178 points, 25 fps) for `text` in sign language `lang`.
+
+    guide: a `motion.guided.LexiconGuide` (hold the lexicon's handshapes), None for pure generation.
+    edit: (canonical pose, `motion.edit.Keep`): keep those parts of the pose, generate the rest; the output
+    has the pose's length."""
+    from .edit import edit_known
+
     check_options(model, steps, guidance, sampler, frames)
     text = " ".join(text.split())
-    x, vis, fm = sample(model, [text], [lang], frames=[frames] if frames else None, steps=steps, guidance=guidance, sampler=sampler, seed=seed)
+    model.language_ids([lang])  # unknown language: fail before any lexicon work
+    edit_held = None
+    if edit is not None:
+        edit_held, n = edit_known(model, stats, edit[0], edit[1])
+        if frames is not None and frames != n:
+            raise SigngenError(f"--frames {frames}: an edit keeps the edited pose's length ({n} frames); leave out --frames")
+        frames = n
+    n_frames, known, token_frames = plan(model, stats, [text], [lang], guide, [frames] if frames else None)
+    if edit_held is not None:
+        known = edit_held.combine(known)
+    x, vis, fm = sample(model, [text], [lang], frames=n_frames, steps=steps, guidance=guidance, sampler=sampler, seed=seed,
+                        known=known, token_frames=token_frames)
     n = int(fm[0].sum())
     return array_to_pose(model.pose_from_model(x[0, :n].numpy(), stats), vis[0, :n].numpy() > 0.5)
 
@@ -59,14 +114,18 @@ def generate_arrays(
     guidance: float | None = None,
     sampler: str | None = None,
     progress: bool = False,
+    guide=None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Many texts in batches: canonical (x (T,J,3), mask (T,J)) arrays; batch starting at i uses seed + i."""
+    """Many texts in batches: canonical (x (T,J,3), mask (T,J)) arrays; batch starting at i uses seed + i.
+    guide: a `motion.guided.LexiconGuide` for lexicon-guided generation, None for pure generation."""
     from tqdm import tqdm
 
     out = []
     for start in tqdm(range(0, len(texts), batch_size), desc="generate", unit="batch", disable=not progress):
-        x, vis, fm = sample(model, texts[start : start + batch_size], langs[start : start + batch_size],
-                            steps=steps, guidance=guidance, sampler=sampler, seed=seed + start)
+        batch_texts, batch_langs = texts[start : start + batch_size], langs[start : start + batch_size]
+        frames, known, token_frames = plan(model, stats, batch_texts, batch_langs, guide) if guide is not None else (None, None, None)
+        x, vis, fm = sample(model, batch_texts, batch_langs, frames=frames, steps=steps, guidance=guidance, sampler=sampler,
+                            seed=seed + start, known=known, token_frames=token_frames)
         for k in range(len(x)):
             n = int(fm[k].sum())
             out.append((model.pose_from_model(x[k, :n].cpu().numpy(), stats), vis[k, :n].cpu().numpy() > 0.5))

@@ -1,0 +1,204 @@
+"""Lexicon-guided generation: the model times and moves, real signers' clips fix the handshapes.
+
+The motion model predicts how many frames the text takes and, for letter_durations models, how many each
+character takes. Each lexicon unit of the text (a fingerspelled letter, a multi-character letter such as
+"sch", or a whole word from a user lexicon) gets the frames of its characters as its slot. The lexicon clips
+are joined by the lexicon's composer (`signgen.lexicon.compose`) with every clip resampled to its slot, so
+the composition runs frame for frame with the model's timing. Sampling then holds (`motion.inpaint`), in
+the middle of each slot:
+
+- for a letter: the signing hand's finger joints, as offsets from its wrist: the handshape, its orientation
+  and the hand's own movement (the twist of J, the turns of Z);
+- for a whole sign: both hands (fingers and where they are), both wrists and elbows.
+
+Everything else (the arm path, transitions, body, face, the slide of a doubled letter) is generated. The hold
+fades in and out over the first and last `(1 - core) / 2` of each slot, so the generated transitions blend
+into the held handshapes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..errors import SigngenError
+from ..lexicon import Clip, Lexicon, compose
+from ..pose.skeleton import component_slices, joint_index, num_joints
+from ..pose.tensors import NormStats
+from .inpaint import Known
+
+CORE = 0.7  # fraction of each unit's slot held at full weight (centred); the rest ramps to 0 at the slot's edges
+MAX_SPEED = 1.0  # a letter's clip plays at most this many times faster than recorded
+HANDS = ("RIGHT", "LEFT")
+
+
+@dataclass
+class Unit:
+    """One lexicon clip placed on the text: characters [start, end) of the normalized text."""
+
+    clip: Clip
+    start: int
+    end: int
+    whole_sign: bool  # a word from a user lexicon (True) or a letter (False)
+
+
+@dataclass
+class LexiconGuide:
+    """Which lexicons guide generation: an optional user lexicon (whole words) and the built-in fingerspelling one."""
+
+    user: Lexicon | None = None
+    builtin: Lexicon | None = field(default_factory=Lexicon.builtin)
+    core: float = CORE
+    max_speed: float = MAX_SPEED
+    hold_wrist: bool = False  # letters also hold where the hand is (its root and the body wrist), not only its shape
+
+    @classmethod
+    def load(cls, user_dir: str | Path | None = None, builtin: bool = True) -> "LexiconGuide":
+        return cls(Lexicon.from_dir(user_dir) if user_dir else None, Lexicon.builtin() if builtin else None)
+
+    @staticmethod
+    def _spoken(lexicon: Lexicon | None, signed: str) -> str | None:
+        """The spoken language of `lexicon`'s pair for sign language `signed` (None if it has none)."""
+        if lexicon is None:
+            return None
+        pairs = sorted(s for s, g in lexicon.index if g == signed)
+        return pairs[0] if pairs else None
+
+    def covers(self, signed: str) -> bool:
+        """True if any of the lexicons has an entry for sign language `signed`."""
+        return self._spoken(self.user, signed) is not None or self._spoken(self.builtin, signed) is not None
+
+    def check(self, signed: str) -> None:
+        """One-line SigngenError for a user lexicon that has nothing for sign language `signed`."""
+        if self.user is not None and self._spoken(self.user, signed) is None:
+            raise SigngenError(f"lexicon {self.user.root}: its entries are for {', '.join(self.user.pairs)}, none for "
+                               f"sign language {signed!r}; pass a lexicon for {signed} or a matching --lang")
+
+    def units(self, text: str, signed: str) -> list[list[Unit]]:
+        """The lexicon units of normalized `text`, word by word: whole words from the user lexicon, the rest
+        fingerspelled (with the built-in lexicon, or the user one's letters where the built-in has no pair)."""
+        self.check(signed)
+        user_spoken, builtin_spoken = self._spoken(self.user, signed), self._spoken(self.builtin, signed)
+        speller = (self.builtin, builtin_spoken) if builtin_spoken is not None else (self.user, user_spoken)
+        out, pos = [], 0
+        for word in text.split(" "):
+            if user_spoken is not None and word in self.user.index[(user_spoken, signed)]:
+                out.append([Unit(self.user.clip(word, user_spoken, signed), pos, pos + len(word), True)])
+            else:
+                lexicon, spoken = speller
+                if spoken is None:
+                    raise SigngenError(f"'{word}': no lexicon covers sign language {signed!r}; use --no-lexicon")
+                out.append([Unit(lexicon.clip(key, spoken, signed), a, b, False)
+                            for key, a, b in _spelling(lexicon, word, pos, spoken, signed)])
+            pos += len(word) + 1
+        return out
+
+    def token_frames(self, text: str, signed: str, per_token: torch.Tensor) -> torch.Tensor:
+        """per_token (L,) frames per character with each whole sign's characters sharing its recording's frames."""
+        out = per_token.clone()
+        for word in self.units(text, signed):
+            for u in word:
+                if u.whole_sign:
+                    out[u.start : u.end] = len(u.clip) / (u.end - u.start)
+        return out
+
+    def known(self, model, stats: NormStats, text: str, signed: str, frames: int, per_token: torch.Tensor | None) -> Known:
+        """Held values for sampling `text` over `frames` frames; per_token (L,) is the model's relative frames
+        per character (None for models without letter durations: characters share the frames evenly)."""
+        units = [word for word in self.units(text, signed) if word]  # a word with no lexicon letter is not held
+        bounds = char_bounds(per_token, len(text), frames)
+        x = np.zeros((frames, num_joints(), 3), np.float32)
+        mask = np.zeros((frames, num_joints()), bool)
+        weight = np.zeros((frames, num_joints()), np.float32)
+        if not units:
+            return Known.from_canonical(model, stats, x, mask, weight)
+        slots = [[(int(round(bounds[u.start])), int(round(bounds[u.end]))) for u in word] for word in units]
+        unit_frames = [[max(1, b - a) for a, b in word] for word in slots]
+        gap_frames = [[max(0, word[k + 1][0] - word[k][1]) for k in range(len(word) - 1)] for word in slots]
+        word_gap = [max(0, slots[w + 1][0][0] - slots[w][-1][1]) for w in range(len(slots) - 1)]
+        # a letter shows the middle of its clip at no more than `max_speed` times the signer's pace (its slot is
+        # often shorter than the clip, which also holds the hand's approach); a whole sign shows all of its clip
+        clips = [[u.clip if u.whole_sign else centre_window(u.clip, n, self.max_speed) for u, n in zip(word, frames_w)]
+                 for word, frames_w in zip(units, unit_frames)]
+        comp = compose(clips, unit_frames, gap_frames, word_gap, cut=False)
+        first = slots[0][0][0]  # the composition starts with the first held unit
+        n = max(0, min(frames - first, len(comp.x)))
+        x[first : first + n], mask[first : first + n] = comp.x[:n], comp.mask[:n]
+        flat = [u for word in units for u in word]
+        for unit, (a, b) in zip(flat, comp.spans):
+            a, b = a + first, min(b + first, frames)
+            ramp = slot_weights(a, b, self.core)
+            joints = held_joints(unit.clip, unit.whole_sign, model.cfg.hand_relative, self.hold_wrist)
+            weight[a : a + len(ramp)] = np.maximum(weight[a : a + len(ramp)], ramp[:, None] * joints[None])
+        return Known.from_canonical(model, stats, x, mask, weight)
+
+
+def centre_window(clip: Clip, frames: int, max_speed: float) -> Clip:
+    """The middle min(len, frames * max_speed) frames of a clip (what `frames` frames show at that pace at most)."""
+    n = len(clip)
+    w = min(n, max(1, int(round(frames * max_speed))))
+    a = (n - w) // 2
+    return Clip(clip.key, clip.x[a : a + w], clip.mask[a : a + w])
+
+
+def _spelling(lexicon: Lexicon, word: str, pos: int, spoken: str, signed: str) -> list[tuple[str, int, int]]:
+    """(entry, first, end character) of each lexicon letter of `word` (which starts at character `pos`). A
+    character the lexicon has no letter for (the model's alphabet has it, or sampling would have refused the
+    text) gets no entry: the model generates it unguided, and the other letters are still held."""
+    try:
+        keys = lexicon.spell(word, spoken, signed)
+    except SigngenError:
+        letters = lexicon.letters(spoken, signed)
+        return [(c, pos + i, pos + i + 1) for i, c in enumerate(word) if c in letters]
+    out, i = [], pos
+    for key in keys:
+        out.append((key, i, i + len(key)))
+        i += len(key)
+    return out
+
+
+def char_bounds(per_token: torch.Tensor | None, chars: int, frames: int) -> np.ndarray:
+    """(chars + 1,) frame boundaries of every character, as `MotionModel.token_positions` places them."""
+    if per_token is None:
+        d = np.ones(chars)
+    else:
+        d = per_token[:chars].detach().cpu().double().clamp(min=1e-3).numpy()
+    ends = np.cumsum(d) * frames / d.sum()
+    return np.concatenate([[0.0], ends])
+
+
+def slot_weights(a: int, b: int, core: float) -> np.ndarray:
+    """(b - a,) hold weights over a slot: 1 in its middle `core` fraction, falling linearly to 0 at its edges."""
+    length = max(b - a, 0)
+    if length == 0:
+        return np.zeros(0, np.float32)
+    u = (np.arange(length) + 0.5) / length  # frame centres along the slot, 0..1
+    edge = max((1 - core) / 2, 1e-6)
+    return np.clip((0.5 - np.abs(u - 0.5)) / edge, 0, 1).astype(np.float32)
+
+
+def signing_hand(clip: Clip) -> str:
+    """"RIGHT" or "LEFT": the hand seen in more frames of the clip (the other hangs down or is missing)."""
+    slices = component_slices()
+    return max(HANDS, key=lambda side: int(clip.mask[:, slices[f"{side}_HAND_LANDMARKS"]].sum()))
+
+
+def held_joints(clip: Clip, whole_sign: bool, hand_relative: bool = True, wrist: bool = False) -> np.ndarray:
+    """(J,) 1 for the joints a unit holds: a letter the signing hand's fingers (offsets from its wrist in
+    hand-relative models; the whole hand otherwise; with `wrist` also the hand root and body wrist), a whole
+    sign both hands, wrists and elbows."""
+    slices = component_slices()
+    out = np.zeros(num_joints(), np.float32)
+    sides = HANDS if whole_sign else (signing_hand(clip),)
+    for side in sides:
+        sl = slices[f"{side}_HAND_LANDMARKS"]
+        out[sl.start + (1 if hand_relative and not whole_sign else 0) : sl.stop] = 1
+        if whole_sign or wrist:
+            out[sl.start] = 1
+            out[joint_index("POSE_LANDMARKS", f"{side}_WRIST")] = 1
+        if whole_sign:
+            out[joint_index("POSE_LANDMARKS", f"{side}_ELBOW")] = 1
+    return out

@@ -1,0 +1,88 @@
+"""Inpainting for the motion sampler: hold any (frame, joint) values and generate the rest (MDM-style).
+
+A `Known` holds target values in the model's own representation (hand joints as offsets from their wrist
+when the model uses that, then normalized with its statistics) and a per-(frame, joint) weight in [0, 1]:
+1 = held, 0 = generated, in between = blended. At every sampling step `diffusion.sample`
+
+1. replaces the known part of x_t by the known values noised to that step's level (`noise_known`), so the
+   network sees them as it saw training data at that noise level, and
+2. replaces the known part of the x0 prediction by the known values (`replace`) before the scheduler step,
+   so the scheduler's update (and a multistep solver's history) moves towards them.
+
+Soft weights let a held stretch fade into the generated motion instead of cutting over in one frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..pose.tensors import NormStats
+
+
+@dataclass
+class Known:
+    """Values to hold while sampling, for a batch of one or more sequences."""
+
+    x: torch.Tensor  # (B, T, J, 3) in the model's normalized representation
+    weight: torch.Tensor  # (B, T, J) in [0, 1]: how strongly each joint of each frame is held
+    visible: torch.Tensor  # (B, T, J) bool: visibility reported for held joints
+
+    @classmethod
+    def from_canonical(cls, model, stats: NormStats, x: np.ndarray, mask: np.ndarray, weight: np.ndarray) -> "Known":
+        """One sequence of canonical poses x (T, J, 3) / mask (T, J) and weights (T, J) -> a Known of batch 1.
+        Joints not seen in `mask` (after the model's representation change) are never held."""
+        z, m = model.pose_to_model(x, mask)
+        z = stats.normalize(z, m)
+        w = np.where(m, weight, 0.0)
+        return cls(torch.from_numpy(z.astype(np.float32))[None], torch.from_numpy(w.astype(np.float32))[None],
+                   torch.from_numpy(m)[None])
+
+    def to(self, device) -> "Known":
+        return Known(self.x.to(device), self.weight.to(device), self.visible.to(device))
+
+    def fit(self, frames: int) -> "Known":
+        """Padded or cut to `frames` (sampling pads a batch to its longest sequence); padding is not held."""
+        n = self.x.shape[1]
+        if n >= frames:
+            return Known(self.x[:, :frames], self.weight[:, :frames], self.visible[:, :frames])
+        pad = frames - n
+        return Known(torch.nn.functional.pad(self.x, (0, 0, 0, 0, 0, pad)), torch.nn.functional.pad(self.weight, (0, 0, 0, pad)),
+                     torch.nn.functional.pad(self.visible, (0, 0, 0, pad)))
+
+    @classmethod
+    def stack(cls, items: list["Known"]) -> "Known":
+        """Batch-1 Knowns of any lengths -> one batch, padded to the longest (padding is not held)."""
+        frames = max(k.x.shape[1] for k in items)
+        items = [k.fit(frames) for k in items]
+        return cls(torch.cat([k.x for k in items]), torch.cat([k.weight for k in items]), torch.cat([k.visible for k in items]))
+
+    def combine(self, other: "Known | None") -> "Known":
+        """Both sets of held values; where both hold a joint, `self` wins by its weight."""
+        if other is None:
+            return self
+        w = self.weight[..., None]
+        x = w * self.x + (1 - w) * other.x
+        weight = torch.maximum(self.weight, other.weight)
+        visible = torch.where(self.weight > 0, self.visible, other.visible)
+        return Known(x, weight, visible)
+
+
+def replace(x: torch.Tensor, known: Known) -> torch.Tensor:
+    """x (B, T, J, 3) with the known part blended in by its weight."""
+    w = known.weight[..., None].to(x.dtype)
+    return x * (1 - w) + known.x.to(x.dtype) * w
+
+
+def noise_known(scheduler, x_t: torch.Tensor, known: Known, noise: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """x_t with its known part replaced by the known values noised to timestep t (the scheduler's own forward process)."""
+    noisy = scheduler.add_noise(known.x.to(x_t.dtype), noise, t.reshape(1).expand(len(x_t)))
+    w = known.weight[..., None].to(x_t.dtype)
+    return x_t * (1 - w) + noisy * w
+
+
+def visibility(vis: torch.Tensor, known: Known) -> torch.Tensor:
+    """Visibility probabilities (B, T, J) with held joints (weight >= 0.5) taking the known visibility."""
+    return torch.where(known.weight >= 0.5, known.visible.to(vis.dtype), vis)

@@ -1,0 +1,280 @@
+"""Inpainting, lexicon-guided generation and pose editing (issue 18)."""
+
+import csv
+
+import numpy as np
+import pytest
+import torch
+
+from signgen.cli import main
+from signgen.errors import SigngenError
+from signgen.lexicon import Lexicon
+from signgen.motion.config import DenoiserConfig, MotionConfig
+from signgen.motion.diffusion import sample
+from signgen.motion.edit import Keep
+from signgen.motion.generate import generate_pose, plan
+from signgen.motion.guided import LexiconGuide, slot_weights
+from signgen.motion.inpaint import Known
+from signgen.motion.model import MotionModel
+from signgen.pipeline import SHIPPED, SignPipeline
+from signgen.pose import array_to_pose, pose_to_array, read_pose, write_pose
+from signgen.pose.skeleton import component_slices, num_joints
+from signgen.pose.tensors import NormStats, hands_to_wrist
+from signgen.text.encoders import TextEncoderConfig
+
+RIGHT = component_slices()["RIGHT_HAND_LANDMARKS"]
+FINGERS = slice(RIGHT.start + 1, RIGHT.stop)
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return MotionModel.from_pretrained(SHIPPED / "motion")
+
+
+def untrained_model() -> tuple[MotionModel, NormStats]:
+    cfg = MotionConfig(text=TextEncoderConfig(kind="char", alphabet=" abcdefghijklmnopqrstuvwxyz", dim=16, layers=1, heads=2),
+                       denoiser=DenoiserConfig(dim=32, layers=1, heads=2, max_frames=64), languages=["ase"])
+    torch.manual_seed(0)
+    model = MotionModel(cfg).eval()
+    for p in model.pose_out.parameters():  # the zero-initialised output layer would predict the mean only
+        torch.nn.init.normal_(p, std=0.5)
+    j = num_joints()
+    return model, NormStats(np.zeros((j, 3), np.float32), np.ones((j, 3), np.float32))
+
+
+@pytest.mark.parametrize("sampler", ["dpmsolver++", "ddim", "unipc", "ddpm"])
+def test_inpainting_holds_known_values_and_generates_the_rest(sampler):
+    model, _ = untrained_model()
+    frames, j = 20, num_joints()
+    rng = np.random.default_rng(0)
+    values = torch.from_numpy(rng.normal(size=(1, frames, j, 3)).astype(np.float32))
+    weight = torch.zeros(1, frames, j)
+    weight[:, 5:12, 100:140] = 1  # some joints of some frames
+    known = Known(values, weight, torch.ones(1, frames, j, dtype=torch.bool))
+    x, vis, _ = sample(model, ["abc"], ["ase"], frames=[frames], steps=6, sampler=sampler, known=known)
+    held = weight[0] > 0
+    torch.testing.assert_close(x[0][held], values[0][held])
+    assert (vis[0][held] == 1).all()
+    free, _, _ = sample(model, ["abc"], ["ase"], frames=[frames], steps=6, sampler=sampler)
+    assert (x[0][~held] - values[0][~held]).abs().mean() > 0.1  # the rest is generated, not copied
+    assert (x[0][held] - free[0][held]).abs().mean() > 0.1  # without inpainting those values differ
+
+
+def test_slot_weights_hold_the_middle_and_fade_to_the_edges():
+    w = slot_weights(0, 10, 0.6)
+    assert w[3:7].min() == 1 and w[0] < 0.5 and w[-1] < 0.5 and (np.diff(w[:5]) >= 0).all()
+
+
+def guided_and_known(model, stats, text, lang="ase", guide=None):
+    guide = guide or LexiconGuide.load()
+    frames, known, _ = plan(model, stats, [text], [lang], guide)
+    pose = generate_pose(model, stats, text, lang, guide=guide)
+    return pose, known, frames[0]
+
+
+def test_guided_output_keeps_the_lexicon_handshapes_and_pure_output_does_not(shipped):
+    model, stats = shipped
+    pose, known, frames = guided_and_known(model, stats, "hello")
+    x, mask = pose_to_array(pose)
+    assert len(x) == frames
+    held = known.weight[0].numpy() == 1  # (T, J)
+    core = held[:, FINGERS].all(1)
+    assert core.sum() >= 5 * 3  # every letter holds a few frames
+    target = stats.denormalize(known.x[0].numpy())  # model representation: fingers relative to the hand root
+    rel, _ = hands_to_wrist(x, mask)
+    np.testing.assert_allclose(rel[core][:, FINGERS], target[core][:, FINGERS], atol=1e-4)
+    pure_x, pure_mask = pose_to_array(generate_pose(model, stats, "hello", "ase", guide=None))
+    pure_rel, _ = hands_to_wrist(pure_x, pure_mask)
+    assert np.abs(pure_rel[core][:, FINGERS] - target[core][:, FINGERS]).mean() > 5 * 1e-4
+    # the body is generated: the guided arm moves, not a still copy of the lexicon
+    assert np.abs(np.diff(x[:, 0:8], axis=0)).sum() > 0
+
+
+def test_guided_units_follow_the_lexicon_spelling():
+    guide = LexiconGuide.load()
+    units = guide.units("hello world", "ase")
+    assert [[u.clip.key for u in w] for w in units] == [list("hello"), list("world")]
+    assert [(u.start, u.end) for u in units[1]] == [(6, 7), (7, 8), (8, 9), (9, 10), (10, 11)]
+    assert not guide.covers("xyz")
+
+
+def write_lexicon(root, rows, poses):
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / "index.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "spoken_language", "signed_language", "start", "end", "words", "glosses", "priority"])
+        for r in rows:
+            w.writerow(r)
+    for name, pose in poses.items():
+        write_pose(pose, root / name)
+    return root
+
+
+@pytest.fixture
+def zorp_lexicon(tmp_path):
+    """A user lexicon with one whole sign, "zorp" (en-ase), recorded as the built-in letter B's clip."""
+    clip = Lexicon.builtin().clip("b", "en", "ase")
+    return write_lexicon(tmp_path / "lex", [["zorp.pose", "en", "ase", 0, 0, "zorp", "ZORP", 0]],
+                         {"zorp.pose": array_to_pose(clip.x, clip.mask)})
+
+
+def test_user_lexicon_word_is_signed_as_a_whole_sign(shipped, zorp_lexicon):
+    model, stats = shipped
+    guide = LexiconGuide.load(zorp_lexicon)
+    units = guide.units("hi zorp", "ase")
+    assert [u.whole_sign for u in units[1]] == [True] and len(units[1]) == 1
+    pose, known, _ = guided_and_known(model, stats, "hi zorp", guide=guide)
+    x, mask = pose_to_array(pose)
+    held = known.weight[0].numpy() == 1
+    frames = held[:, RIGHT.start]  # a whole sign holds where the hand is, not only its shape
+    assert frames.sum() >= 3
+    # it lasts as long as its recording, not as long as the model would fingerspell z-o-r-p
+    slot = np.flatnonzero(known.weight[0, :, RIGHT.start].numpy() > 0)
+    assert abs(len(slot) - len(Lexicon.from_dir(zorp_lexicon).clip("zorp", "en", "ase"))) <= 2
+    target = stats.denormalize(known.x[0].numpy())
+    rel, _ = hands_to_wrist(x, mask)
+    np.testing.assert_allclose(rel[frames][:, RIGHT], target[frames][:, RIGHT], atol=1e-4)
+
+
+def run(argv, capsys):
+    rc = main(argv)
+    err = capsys.readouterr().err.strip().splitlines()
+    return rc, err
+
+
+def test_cli_pose_guided_by_default_and_no_lexicon_gives_pure_generation(tmp_path, shipped, capsys):
+    model, stats = shipped
+    rc, err = run(["pose", "hello", "-o", str(tmp_path / "g.pose")], capsys)
+    assert rc == 0 and "lexicon-guided" in err[-1]
+    rc, err = run(["pose", "hello", "-o", str(tmp_path / "p.pose"), "--no-lexicon"], capsys)
+    assert rc == 0 and "pure generation" in err[-1]
+    g, _ = pose_to_array(read_pose(tmp_path / "g.pose"))
+    p, _ = pose_to_array(read_pose(tmp_path / "p.pose"))
+    expected, _ = pose_to_array(generate_pose(model, stats, "hello", "ase"))
+    np.testing.assert_allclose(p, expected, atol=1e-5)
+    assert np.abs(g - p).max() > 1e-3
+
+
+def test_cli_user_lexicon(tmp_path, zorp_lexicon, capsys):
+    rc, err = run(["pose", "hi zorp", "-o", str(tmp_path / "z.pose"), "--lexicon", str(zorp_lexicon)], capsys)
+    assert rc == 0, err
+    assert (tmp_path / "z.pose").exists()
+
+
+def bad_lexicons(tmp_path):
+    clip = Lexicon.builtin().clip("b", "en", "ase")
+    good = {"zorp.pose": array_to_pose(clip.x, clip.mask)}
+    missing = write_lexicon(tmp_path / "missing", [["gone.pose", "en", "ase", 0, 0, "zorp", "", 0]], {})
+    corrupt = write_lexicon(tmp_path / "corrupt", [["zorp.pose", "en", "ase", 0, 0, "zorp", "", 0]], {})
+    (corrupt / "zorp.pose").write_bytes(b"not a pose at all")
+    german = write_lexicon(tmp_path / "german", [["zorp.pose", "de", "gsg", 0, 0, "zorp", "", 0]], good)
+    (tmp_path / "noindex").mkdir()
+    return {"noindex": (tmp_path / "noindex", "index.csv"), "missing": (missing, "gone.pose"),
+            "corrupt": (corrupt, "zorp.pose"), "german": (german, "none for sign language 'ase'")}
+
+
+def test_bad_lexicons_are_one_line_errors_without_output(tmp_path, capsys):
+    for name, (lexicon, says) in bad_lexicons(tmp_path).items():
+        out = tmp_path / f"{name}.pose"
+        rc, err = run(["pose", "hi zorp", "-o", str(out), "--lexicon", str(lexicon)], capsys)
+        assert rc == 2 and len(err) == 1 and str(lexicon) in err[0] and says in err[0], (name, err)
+        assert not out.exists()
+
+
+def test_characters_the_lexicon_lacks_are_generated_and_the_rest_held(tmp_path, shipped, capsys):
+    model, stats = shipped
+    guide = LexiconGuide.load()
+    # ñ is in the shipped model's alphabet, not among en-ase's letters: the other letters are still held
+    assert [(u.clip.key, u.start) for u in guide.units("año x", "ase")[0]] == [("a", 0), ("o", 2)]
+    _, known, _ = guided_and_known(model, stats, "ñam")  # a word that starts with such a character
+    held = (known.weight[0].numpy()[:, FINGERS] == 1).all(1)
+    assert held.any() and not held[:3].any()
+    out = tmp_path / "x.pose"
+    assert run(["pose", "año", "-o", str(out)], capsys)[0] == 0 and out.exists()
+
+
+def test_text_neither_lexicon_nor_alphabet_covers_is_a_one_line_error(tmp_path, capsys):
+    out = tmp_path / "x.pose"
+    rc, err = run(["pose", "hello5", "-o", str(out)], capsys)
+    assert rc == 2 and len(err) == 1 and "5" in err[0] and not out.exists()
+
+
+def test_edit_keeps_frames_and_body_parts(tmp_path, shipped, capsys):
+    model, stats = shipped
+    old = tmp_path / "old.pose"
+    write_pose(generate_pose(model, stats, "hello", "ase", seed=3, guide=None), old)
+    ox, om = pose_to_array(read_pose(old))
+    rc, err = run(["pose", "world", "-o", str(tmp_path / "a.pose"), "--edit", str(old), "--keep", "frames=0:10,40:50"], capsys)
+    assert rc == 0, err
+    ax, _ = pose_to_array(read_pose(tmp_path / "a.pose"))
+    assert len(ax) == len(ox)
+    np.testing.assert_allclose(ax[0:10][om[0:10]], ox[0:10][om[0:10]], atol=1e-4)
+    np.testing.assert_allclose(ax[40:50][om[40:50]], ox[40:50][om[40:50]], atol=1e-4)
+    assert np.abs(ax[15:35] - ox[15:35]).mean() > 1e-3  # in between is generated anew
+    rc, err = run(["pose", "world", "-o", str(tmp_path / "b.pose"), "--edit", str(old), "--keep", "body"], capsys)
+    assert rc == 0, err
+    bx, _ = pose_to_array(read_pose(tmp_path / "b.pose"))
+    body = component_slices()["POSE_LANDMARKS"]
+    np.testing.assert_allclose(bx[:, body][om[:, body]], ox[:, body][om[:, body]], atol=1e-4)
+    assert np.abs(bx[:, FINGERS] - ox[:, FINGERS]).mean() > 1e-3  # new hands on the old body
+
+
+def test_edit_errors(tmp_path, shipped, capsys):
+    model, stats = shipped
+    old = tmp_path / "old.pose"
+    write_pose(generate_pose(model, stats, "hi", "ase", guide=None), old)
+    short = tmp_path / "short.pose"
+    x, m = pose_to_array(read_pose(old))
+    write_pose(array_to_pose(x[:4], m[:4]), short)
+    not_pose = tmp_path / "not.pose"
+    not_pose.write_bytes(b"garbage")
+    cases = [
+        (["--edit", str(old), "--keep", f"frames=0:{len(x) + 5}"], "has only"),
+        (["--edit", str(short), "--keep", "body"], "4 frames"),
+        (["--edit", str(not_pose), "--keep", "body"], "not.pose"),
+        (["--edit", str(old), "--keep", "tail"], "unknown part"),
+        (["--edit", str(old)], "--keep"),
+    ]
+    for extra, says in cases:
+        out = tmp_path / "e.pose"
+        rc, err = run(["pose", "hello", "-o", str(out), *extra], capsys)
+        assert rc == 2 and len(err) == 1 and says in err[0], (extra, err)
+        assert not out.exists()
+    with pytest.raises(SigngenError, match="frame range"):
+        Keep.parse("frames=a:b")
+
+
+def test_pipeline_is_guided_by_default(shipped):
+    model, stats = shipped
+    pipe = SignPipeline(model, stats)
+    assert pipe.guide is not None and pipe.guide.covers("ase")
+    guided = pose_to_array(pipe.pose("hello", "ase"))[0]
+    pure = pose_to_array(pipe.pose("hello", "ase", guided=False))[0]
+    assert np.abs(guided - pure).max() > 1e-3
+    assert SignPipeline(model, stats, guide=None).guide is None
+    with pytest.raises(SigngenError, match="choose one"):
+        SignPipeline.from_pretrained(lexicon="somewhere", guided=False)
+
+
+def test_edit_pose_in_another_skeleton_is_refused(tmp_path, capsys):
+    from pose_format import Pose
+    from pose_format.numpy import NumPyPoseBody
+    from pose_format.pose_header import PoseHeader, PoseHeaderComponent, PoseHeaderDimensions
+
+    component = PoseHeaderComponent("FOO", ["a", "b", "c"], [(0, 1)], [(255, 0, 0)], "XYZC")
+    header = PoseHeader(0.1, PoseHeaderDimensions(1, 1, 1), [component])
+    data = np.ma.masked_array(np.zeros((20, 1, 3, 3), np.float32))
+    odd = tmp_path / "odd.pose"
+    write_pose(Pose(header, NumPyPoseBody(25, data, np.ones((20, 1, 3), np.float32))), odd)
+    out = tmp_path / "x.pose"
+    rc, err = run(["pose", "hello", "-o", str(out), "--edit", str(odd), "--keep", "body"], capsys)
+    assert rc == 2 and len(err) == 1 and "odd.pose" in err[0] and "skeleton" in err[0] and not out.exists()
+
+
+def test_serve_requests_choose_guided_or_pure():
+    from signgen.serve import parse_request
+
+    assert parse_request({"text": "hello"}, 100)["guided"] is True
+    assert parse_request({"text": "hello", "guided": "0"}, 100)["guided"] is False
+    with pytest.raises(SigngenError, match="guided"):
+        parse_request({"text": "hello", "guided": "maybe"}, 100)
