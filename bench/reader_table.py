@@ -21,8 +21,9 @@ def main() -> None:
     args = ap.parse_args()
     report = json.load(open(args.metrics, encoding="utf-8"))
     splits = report["splits"]
-    sets = list(dict.fromkeys(s.split("@")[0] for s in splits))
-    speeds = list(dict.fromkeys(s.split("@")[1] for s in splits if "@" in s)) or [""]
+    order = {name: i for i, name in enumerate(("frequent", "rare", "names", "phrases", "1x", "0.5x", "2x"))}
+    sets = sorted(dict.fromkeys(s.split("@")[0] for s in splits), key=lambda v: order.get(v, 99))
+    speeds = sorted(dict.fromkeys(s.split("@")[1] for s in splits if "@" in s), key=lambda v: order.get(v, 99)) or [""]
     name = lambda st, sp: f"{st}@{sp}" if sp else st  # noqa: E731
 
     print(f"### {args.system}: CER (exact reads)\n")
