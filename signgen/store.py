@@ -186,7 +186,7 @@ def build_store(corpus: "Corpus", fp: str | None = None, progress: bool = False,
     """Write the store from the `.pose` files, resuming a partial build of the same fingerprint. With `limit`,
     stop after that many new samples and leave the partial build for the next call (e.g. a job time slot).
     Returns True when the store is complete. Callers other than `open_store` hold no lock: run one at a time."""
-    from tqdm import tqdm
+    from .progress import progress_bar
 
     from .pose.skeleton import num_joints
 
@@ -205,7 +205,7 @@ def build_store(corpus: "Corpus", fp: str | None = None, progress: bool = False,
         # drop whatever an interrupted run wrote after its last progress record
         fx.truncate(frames * joints * 3 * X_DTYPE.itemsize)
         fm.truncate(frames * joints * MASK_DTYPE.itemsize)
-        bar = tqdm(total=len(corpus.samples), initial=done, desc="store", unit="sample", disable=not progress)
+        bar = progress_bar(total=len(corpus.samples), initial=done, desc="store", unit="sample", disable=not progress)
         for s in corpus.samples[done : len(corpus.samples) if limit is None else done + limit]:
             x, mask = corpus.load(s)  # (T, J, 3) float32, (T, J) bool
             fx.write(np.ascontiguousarray(x, X_DTYPE).tobytes())

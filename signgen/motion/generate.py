@@ -118,10 +118,10 @@ def generate_arrays(
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Many texts in batches: canonical (x (T,J,3), mask (T,J)) arrays; batch starting at i uses seed + i.
     guide: a `motion.guided.LexiconGuide` for lexicon-guided generation, None for pure generation."""
-    from tqdm import tqdm
+    from ..progress import progress_bar
 
     out = []
-    for start in tqdm(range(0, len(texts), batch_size), desc="generate", unit="batch", disable=not progress):
+    for start in progress_bar(range(0, len(texts), batch_size), desc="generate", unit="batch", disable=not progress):
         batch_texts, batch_langs = texts[start : start + batch_size], langs[start : start + batch_size]
         frames, known, token_frames = plan(model, stats, batch_texts, batch_langs, guide) if guide is not None else (None, None, None)
         x, vis, fm = sample(model, batch_texts, batch_langs, frames=frames, steps=steps, guidance=guidance, sampler=sampler,
