@@ -60,7 +60,6 @@ def train_backtranslator(corpus_dir: str | Path | None, cfg: BacktranslatorTrain
         raise SigngenError(f"source={cfg.source}: choose corpus or lexicon")
     if corpus_dir is None:
         raise SigngenError("train backtranslator: --corpus DIR is needed (or --config spelling to train on the lexicon)")
-    import jiwer
 
     corpus = Corpus(corpus_dir)
     mcfg = cfg.model
@@ -78,11 +77,7 @@ def train_backtranslator(corpus_dir: str | Path | None, cfg: BacktranslatorTrain
         return _batch(model, [train[i] for i in idx], rng, cfg)
 
     def validate(raw: Backtranslator, out: Path, step: int) -> dict:
-        with torch.no_grad():
-            losses = [raw(_to(_batch(raw, val[k : k + 64], None, cfg), raw))[0].item() for k in range(0, len(val), 64)]
-            hyps = raw.translate([(v[2], v[3]) for v in val], [v[1] for v in val], beams=1)
-        refs = [normalize_text(v[0]) for v in val]
-        return {"val_loss": float(np.mean(losses)), "val_cer": 100.0 * float(jiwer.cer(refs, [h or " " for h in hyps]))}
+        return _validate(raw, val, cfg)
 
     def save(raw: Backtranslator, directory: Path) -> None:
         raw.save_pretrained(directory)
@@ -90,6 +85,17 @@ def train_backtranslator(corpus_dir: str | Path | None, cfg: BacktranslatorTrain
     run_config = {"stage": "backtranslator", "corpus": str(Path(corpus_dir).resolve()), **asdict(cfg)}
     task = Task(module=model, batch=batch, validate=validate, save=save, run_config=run_config)
     return run(task, cfg.train, out_dir, progress=progress)
+
+
+def _validate(raw: Backtranslator, val, cfg: BacktranslatorTrainConfig) -> dict:
+    """Loss and greedy CER on (text, language, x, mask) validation items."""
+    import jiwer
+
+    with torch.no_grad():
+        losses = [raw(_to(_batch(raw, val[k : k + 64], None, cfg), raw))[0].item() for k in range(0, len(val), 64)]
+        hyps = raw.translate([(v[2], v[3]) for v in val], [v[1] for v in val], beams=1)
+    refs = [normalize_text(v[0]) for v in val]
+    return {"val_loss": float(np.mean(losses)), "val_cer": 100.0 * float(jiwer.cer(refs, [h or " " for h in hyps]))}
 
 
 def _to(batch: dict, module: torch.nn.Module) -> dict:
@@ -100,8 +106,6 @@ def _to(batch: dict, module: torch.nn.Module) -> dict:
 def train_letter_reader(cfg: BacktranslatorTrainConfig, out_dir: str | Path, progress: bool = True) -> Path:
     """A fingerspelling reader trained on lexicon compositions (`source: lexicon`)."""
     import json
-
-    import jiwer
 
     from ..lexicon import Lexicon
     from ..pose.io import atomic_write_text
@@ -142,11 +146,7 @@ def train_letter_reader(cfg: BacktranslatorTrainConfig, out_dir: str | Path, pro
         return _batch(model, [sample(rng) for _ in range(cfg.train.batch_size)], None, cfg)
 
     def validate(raw: Backtranslator, out: Path, step: int) -> dict:
-        with torch.no_grad():
-            losses = [raw(_to(_batch(raw, val[k : k + 64], None, cfg), raw))[0].item() for k in range(0, len(val), 64)]
-            hyps = raw.translate([(v[2], v[3]) for v in val], [v[1] for v in val], beams=1)
-        refs = [normalize_text(v[0]) for v in val]
-        return {"val_loss": float(np.mean(losses)), "val_cer": 100.0 * float(jiwer.cer(refs, [h or " " for h in hyps]))}
+        return _validate(raw, val, cfg)
 
     run_config = {"stage": "backtranslator", "source": "lexicon", **asdict(cfg)}
     task = Task(module=model, batch=batch, validate=validate, save=lambda raw, d: raw.save_pretrained(d), run_config=run_config)
