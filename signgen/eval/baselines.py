@@ -35,17 +35,26 @@ def lookup_pose(text: str, spoken: str, signed: str) -> tuple[np.ndarray, np.nda
     return pose_to_array(to_canonical(pose))
 
 
-def capped_pose(text: str, spoken: str, signed: str) -> tuple[np.ndarray, np.ndarray]:
-    """spoken-to-signed's default text -> gloss -> pose with its fingerspelling lexicon (no sign lexicon)."""
+@lru_cache(maxsize=1)
+def _no_sign_lexicon():
+    """An empty sign lexicon backed by the fingerspelling one: every word is fingerspelled. Its index is read
+    when it is made, so the folder is not needed afterwards."""
     import tempfile
     from pathlib import Path
 
-    from spoken_to_signed.gloss_to_pose import CSVPoseLookup, gloss_to_pose
+    from spoken_to_signed.gloss_to_pose import CSVPoseLookup
+
+    with tempfile.TemporaryDirectory() as lexicon:
+        Path(lexicon, "index.csv").write_text("path,spoken_language,signed_language,start,end,words,glosses,priority\n")
+        return CSVPoseLookup(lexicon, backup=_fingerspelling())
+
+
+def capped_pose(text: str, spoken: str, signed: str) -> tuple[np.ndarray, np.ndarray]:
+    """spoken-to-signed's default text -> gloss -> pose with its fingerspelling lexicon (no sign lexicon)."""
+    from spoken_to_signed.gloss_to_pose import gloss_to_pose
     from spoken_to_signed.text_to_gloss.simple import text_to_gloss
 
-    with tempfile.TemporaryDirectory() as lexicon, contextlib.redirect_stdout(io.StringIO()):
-        Path(lexicon, "index.csv").write_text("path,spoken_language,signed_language,start,end,words,glosses,priority\n")
-        lookup = CSVPoseLookup(lexicon, backup=_fingerspelling())
+    with contextlib.redirect_stdout(io.StringIO()):
         glosses = text_to_gloss(text, spoken)
-        pose = gloss_to_pose(glosses[0], lookup, spoken, signed).pose
+        pose = gloss_to_pose(glosses[0], _no_sign_lexicon(), spoken, signed).pose
     return pose_to_array(to_canonical(pose))

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..backtranslate.tokenizer import normalize_text
 from ..corpus import Corpus, Sample
 from ..errors import SigngenError
 from .metrics import duration_error, dtw_mje, empty_predictions, text_metrics
@@ -123,13 +124,9 @@ def score(name: str, samples: list[Sample], arrays: Arrays, refs: Arrays, hyps: 
     metrics["dtw_mje"] = float(np.mean([r["dtw_mje"] for r in rows]))
     metrics["duration_error"] = float(np.mean([r["duration_error"] for r in rows]))
     metrics["empty"] = empty_predictions(hyps)
-    metrics["exact"] = int(sum(normalize(h) == normalize(t) for h, t in zip(hyps, texts)))
+    metrics["exact"] = int(sum(normalize_text(h) == normalize_text(t) for h, t in zip(hyps, texts)))
     metrics["samples"] = len(samples)
     return metrics, rows
-
-
-def normalize(text: str) -> str:
-    return " ".join(text.lower().split())
 
 
 def cer_by_language(rows: list[dict]) -> dict[str, dict[str, float]]:
@@ -141,8 +138,8 @@ def cer_by_language(rows: list[dict]) -> dict[str, dict[str, float]]:
         mine = [r for r in rows if r["system"] == system]
         for lang in sorted({r["signed_language"] for r in mine}):
             sub = [r for r in mine if r["signed_language"] == lang]
-            out.setdefault(system, {})[lang] = 100.0 * float(jiwer.cer([normalize(r["text"]) for r in sub],
-                                                                        [normalize(r["prediction"]) or " " for r in sub]))
+            out.setdefault(system, {})[lang] = 100.0 * float(jiwer.cer([normalize_text(r["text"]) for r in sub],
+                                                                        [normalize_text(r["prediction"]) or " " for r in sub]))
     return out
 
 
