@@ -11,20 +11,18 @@ from. Each text is written at three speeds; the splits are `<set>@<speed>`: freq
 from __future__ import annotations
 
 import hashlib
-import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict
 from pathlib import Path
 
+from data_prep.resumable import finished_rows, run_tasks
 from signgen.backtranslate.spelling import HELDOUT_SETS, SpellingConfig, vocabulary
 from signgen.corpus import Sample, finalize
 from signgen.eval.baselines import lookup_pose
 from signgen.lexicon import Lexicon
 from signgen.pose.augment import change_speed
-from signgen.pose.io import read_progress_log, write_pose
+from signgen.pose.io import write_pose
 from signgen.pose.tensors import array_to_pose
 
-PROGRESS = "progress.jsonl"
 SPEEDS = {"1x": 1.0, "0.5x": 0.5, "2x": 2.0}  # playback speed: 0.5x is half as fast
 
 
@@ -58,35 +56,16 @@ def _build(task: dict, root: str) -> list[dict]:
 
 
 def build(root: str | Path, cfg: SpellingConfig | None = None, workers: int = 0, progress: bool = True):
-    import json
-
     from signgen.progress import progress_bar
 
     cfg = cfg or SpellingConfig()
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     tasks = plan(cfg)
-    done = {r["id"]: r for r in read_progress_log(root / PROGRESS) if (root / r["pose_path"]).exists()}
+    done = finished_rows(root)
     todo = [t for t in tasks if not all(f"{t['id']}@{s}" in done for s in SPEEDS)]
     bar = progress_bar(total=len(tasks), initial=len(tasks) - len(todo), desc="held-out corpus", unit="text", disable=not progress)
-    workers = workers or os.cpu_count() or 1
-    with open(root / PROGRESS, "a", encoding="utf-8") as log:
-
-        def record(rows: list[dict]) -> None:
-            for row in rows:
-                done[row["id"]] = row
-                log.write(json.dumps(row, ensure_ascii=False) + "\n")
-            log.flush()
-            bar.update(1)
-
-        if workers == 1 or len(todo) < 8:
-            for t in todo:
-                record(_build(t, str(root)))
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                for fut in as_completed([pool.submit(_build, t, str(root)) for t in todo]):
-                    record(fut.result())
-    bar.close()
+    run_tasks(root, todo, _build, (str(root),), done, bar, workers)
     samples = [Sample(**done[f"{t['id']}@{s}"]) for t in tasks for s in SPEEDS]
     info = {"builder": "data_prep.heldout", "config": asdict(cfg), "splits": split_names()}
     return finalize(root, samples, info, stats_split=None)

@@ -12,9 +12,7 @@ import contextlib
 import hashlib
 import io
 import json
-import os
 import random
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -22,14 +20,14 @@ from typing import Optional
 
 import numpy as np
 
-from signgen.corpus import Corpus, Sample, finalize, format_durations
+from data_prep.resumable import finished_rows, run_tasks
+from signgen.corpus import Corpus, Sample, finalize, format_durations, hash_split
 from signgen.errors import SigngenError
 from signgen.pose.augment import AugmentConfig, random_augment
-from signgen.pose.io import read_progress_log, write_pose
+from signgen.pose.io import write_pose
 from signgen.pose.skeleton import component_slices, joint_index, to_canonical
 from signgen.pose.tensors import array_to_pose, pose_to_array
 
-PROGRESS = "progress.jsonl"
 BUILD = "build.json"
 
 
@@ -72,8 +70,7 @@ def available_pairs() -> dict[str, set[str]]:
 
 
 def _split_of(word: str, cfg: StarterConfig) -> str:
-    u = int.from_bytes(hashlib.sha256(f"{cfg.seed}:{word}".encode()).digest()[:8], "big") / 2**64
-    return "test" if u < cfg.test_fraction else "val" if u < cfg.test_fraction + cfg.val_fraction else "train"
+    return hash_split(word, cfg.seed, cfg.val_fraction, cfg.test_fraction)
 
 
 def _has_wordlist(spoken: str) -> bool:
@@ -320,10 +317,6 @@ def _build_task(task: dict, root: str, cfg: StarterConfig) -> list[dict]:
     return rows
 
 
-def _read_progress(root: Path) -> dict[str, dict]:
-    return {row["id"]: row for row in read_progress_log(root / PROGRESS) if (root / row["pose_path"]).exists()}
-
-
 def build(cfg: StarterConfig, root: str | Path, progress: bool = True) -> Corpus:
     from signgen.progress import progress_bar
 
@@ -336,29 +329,11 @@ def build(cfg: StarterConfig, root: str | Path, progress: bool = True) -> Corpus
     build_file.write_text(settings, encoding="utf-8")
 
     tasks = plan(cfg)
-    done = _read_progress(root)
+    done = finished_rows(root)
     copies = lambda t: 1 + (cfg.augment_copies if t["split"] == "train" else 0)  # noqa: E731
     todo = [t for t in tasks if not all(_sample_id(t, k) in done for k in range(copies(t)))]
-    workers = cfg.workers or os.cpu_count() or 1
     bar = progress_bar(total=len(tasks), initial=len(tasks) - len(todo), desc="starter corpus", unit="sample", disable=not progress)
-    with open(root / PROGRESS, "a", encoding="utf-8") as log:
-
-        def record(rows: list[dict]) -> None:
-            for row in rows:
-                done[row["id"]] = row
-                log.write(json.dumps(row, ensure_ascii=False) + "\n")
-            log.flush()
-            bar.update(1)
-
-        if workers == 1 or len(todo) < 8:
-            for t in todo:
-                record(_build_task(t, str(root), cfg))
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = [pool.submit(_build_task, t, str(root), cfg) for t in todo]
-                for fut in as_completed(futures):
-                    record(fut.result())
-    bar.close()
+    run_tasks(root, todo, _build_task, (str(root), cfg), done, bar, cfg.workers)
     wanted = {_sample_id(t, k) for t in tasks for k in range(copies(t))}
     samples = [Sample(**done[i]) for i in sorted(wanted)]
     info = {"builder": "data_prep.starter", "config": asdict(cfg), "pairs": sorted({t["pair"] for t in tasks})}

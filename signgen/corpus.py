@@ -12,6 +12,7 @@ Whatever built the corpus (the starter builder, video extraction, importers), tr
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from dataclasses import asdict, dataclass, fields
@@ -51,6 +52,18 @@ class Sample:
 
 MANIFEST_COLUMNS = [f.name for f in fields(Sample)]
 OPTIONAL_COLUMNS = {"durations"}
+
+
+def hash_unit(*parts) -> float:
+    """A number in [0, 1) fixed by `parts` (sha256 of them joined by ':'): the same on every machine and run."""
+    return int.from_bytes(hashlib.sha256(":".join(map(str, parts)).encode()).digest()[:8], "big") / 2**64
+
+
+def hash_split(key: str, seed, val_fraction: float, test_fraction: float) -> str:
+    """The split of `key` (a word, say) in a split by hash: test, val or train, the same in every corpus built
+    with the same seed and fractions."""
+    u = hash_unit(seed, key)
+    return "test" if u < test_fraction else "val" if u < test_fraction + val_fraction else "train"
 
 
 def format_durations(durations) -> str:

@@ -17,7 +17,6 @@ a left-handed mirror, keypoint jitter, dropped frames and dropped hands.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import math
@@ -27,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..corpus import hash_split, hash_unit
+from ..errors import SigngenError
 from ..lexicon import Clip, Composition, Lexicon, compose, natural_frames, resample, spell_text
 from ..pose.augment import mirror
 from ..pose.skeleton import component_slices
@@ -84,14 +85,9 @@ class SpellingAugment:
     prob: float = 0.9  # share of samples augmented at all
 
 
-def _hash_unit(*parts) -> float:
-    return int.from_bytes(hashlib.sha256(":".join(map(str, parts)).encode()).digest()[:8], "big") / 2**64
-
-
 def starter_split(word: str, cfg: SpellingConfig) -> str:
     """The split `data_prep.starter` gives a word with cfg's starter settings."""
-    u = _hash_unit(cfg.starter_seed, word)
-    return "test" if u < cfg.starter_test_fraction else "val" if u < cfg.starter_test_fraction + cfg.starter_val_fraction else "train"
+    return hash_split(word, cfg.starter_seed, cfg.starter_val_fraction, cfg.starter_test_fraction)
 
 
 def _wordlist_language(spoken: str) -> str | None:
@@ -124,7 +120,7 @@ def _spells(lexicon: Lexicon, word: str, spoken: str, signed: str) -> bool:
     try:
         lexicon.spell(word, spoken, signed)
         return True
-    except Exception:
+    except SigngenError:
         return False
 
 
@@ -143,17 +139,17 @@ def vocabulary(lexicon: Lexicon, cfg: SpellingConfig) -> dict[str, dict[str, lis
         lo, hi = cfg.rare_ranks
         rare = list(dict.fromkeys(w for w in _top_words(spoken, hi)[lo:] if ok(w) and len(w) >= 4))[: cfg.rare_per_pair]
         held_frequent = [w for w in frequent if starter_split(w, cfg) == "test"]
-        held_rare = [w for w in rare if _hash_unit(cfg.seed, "rare", w) < cfg.rare_heldout and starter_split(w, cfg) == "train"]
+        held_rare = [w for w in rare if hash_unit(cfg.seed, "rare", w) < cfg.rare_heldout and starter_split(w, cfg) == "train"]
         held = set(held_frequent) | set(held_rare)
         trainable = [w for w in frequent + rare if w not in held and starter_split(w, cfg) == "train"]
         trainable = list(dict.fromkeys(trainable))
-        rng = np.random.default_rng(int(_hash_unit(cfg.seed, "pseudo", pair) * 2**32))
+        rng = np.random.default_rng(int(hash_unit(cfg.seed, "pseudo", pair) * 2**32))
         pseudo = [pseudo_word(lexicon, spoken, signed, rng, cfg) for _ in range(cfg.pseudo_per_pair)]
         pseudo = [w for w in dict.fromkeys(pseudo) if w not in held]
-        val = [w for w in trainable if _hash_unit(cfg.seed, "val", w) < 0.03][: cfg.val_per_pair]
+        val = [w for w in trainable if hash_unit(cfg.seed, "val", w) < 0.03][: cfg.val_per_pair]
         train = [w for w in trainable if w not in set(val)] + pseudo
         pair_names = [n for n in names.get(spoken, []) if _spells(lexicon, n, spoken, signed)]
-        prng = np.random.default_rng(int(_hash_unit(cfg.seed, "phrases", pair) * 2**32))
+        prng = np.random.default_rng(int(hash_unit(cfg.seed, "phrases", pair) * 2**32))
         pool = held_frequent[: cfg.heldout_per_set] + held_rare[: cfg.heldout_per_set]
         phrases = []
         for _ in range(cfg.heldout_per_set if len(pool) >= 3 else 0):
