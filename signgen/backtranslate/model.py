@@ -91,13 +91,9 @@ class Backtranslator(nn.Module):
         )
         if cfg.head == "seq2seq":
             self.seq2seq = BartForConditionalGeneration(bart)
-        elif cfg.head == "ctc" and cfg.encoder == "gru":
-            self.gru = nn.GRU(cfg.dim, cfg.dim, num_layers=cfg.encoder_layers, batch_first=True, bidirectional=True,
-                              dropout=cfg.dropout if cfg.encoder_layers > 1 else 0.0)
-            self.ctc = nn.Linear(2 * cfg.dim, len(tokenizer))  # the pad id doubles as the CTC blank
         elif cfg.head == "ctc":
             self.encoder = BartEncoder(bart)
-            self.ctc = nn.Linear(cfg.dim, len(tokenizer))
+            self.ctc = nn.Linear(cfg.dim, len(tokenizer))  # the pad id doubles as the CTC blank
         else:
             raise SigngenError(f"back-translator head '{cfg.head}': choose seq2seq or ctc")
 
@@ -163,13 +159,6 @@ class Backtranslator(nn.Module):
         return loss, {"loss": loss.item()}
 
     def _ctc_logits(self, embeds, mask):
-        if self.cfg.encoder == "gru":
-            from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
-
-            lengths = mask.sum(1).clamp(min=1).cpu()
-            packed = pack_padded_sequence(embeds, lengths, batch_first=True, enforce_sorted=False)
-            h, _ = pad_packed_sequence(self.gru(packed)[0], batch_first=True, total_length=embeds.shape[1])
-            return self.ctc(h)
         return self.ctc(self.encoder(inputs_embeds=embeds, attention_mask=mask).last_hidden_state)
 
     # ---- inference ---------------------------------------------------------------------------
