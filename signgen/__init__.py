@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-__all__ = ["SignPipeline", "__version__"]
+__all__ = ["SignPipeline", "load_model", "__version__"]
 
 
 def __getattr__(name: str):
@@ -11,4 +11,8 @@ def __getattr__(name: str):
         from .pipeline import SignPipeline
 
         return SignPipeline
+    if name == "load_model":
+        from .artifact import load_model
+
+        return load_model
     raise AttributeError(f"module 'signgen' has no attribute {name!r}")

@@ -38,8 +38,8 @@ def test_training_writes_a_loadable_directory_with_its_config(tiny_bt, small_cor
     names = {p.name for p in tiny_bt.iterdir()}
     assert {"config.json", "model.safetensors", "stats.safetensors", "tokenizer.json"} <= names
     meta = json.loads((tiny_bt / "config.json").read_text())
-    assert meta["model_type"] == "signgen-backtranslator"
-    assert meta["config"]["signed_languages"] == ["ase", "gsg"]
+    assert meta["_class_name"] == "Backtranslator" and meta["_signgen_version"]
+    assert meta["signed_languages"] == ["ase", "gsg"]
     run = json.loads((tiny_bt.parent / "run_config.json").read_text())
     assert run["stage"] == "backtranslator" and run["train"]["steps"] == 6
     history = [json.loads(line) for line in (tiny_bt.parent / "history.jsonl").read_text().splitlines()]
@@ -95,7 +95,7 @@ def test_rejects_non_backtranslator_and_corrupt_directories(tiny_bt, tmp_path):
     for p in tiny_bt.iterdir():
         (bad / p.name).write_bytes(p.read_bytes())
     meta = json.loads((bad / "config.json").read_text())
-    meta["config"]["dim"] = 48
+    meta["dim"] = 48
     (bad / "config.json").write_text(json.dumps(meta))
     with pytest.raises(SigngenError, match="do not match"):
         Backtranslator.from_pretrained(bad)

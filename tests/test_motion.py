@@ -170,24 +170,6 @@ def test_aligned_input_gives_each_frame_its_letter(tiny_model):
     assert not torch.allclose(a, b)
 
 
-def test_checkpoint_from_before_hand_relative_and_alignment_loads_as_trained(tiny_model, tmp_path):
-    import shutil
-
-    old = tmp_path / "old"
-    shutil.copytree(tiny_model / "model", old)
-    cfg = json.loads((old / "config.json").read_text())
-    del cfg["hand_relative"], cfg["language_tokens"], cfg["denoiser"]["align_sigma"], cfg["denoiser"]["aligned_input"]
-    del cfg["letter_durations"]
-    (old / "config.json").write_text(json.dumps(cfg))
-    from safetensors.torch import load_file, save_file
-
-    weights = load_file(str(old / "model.safetensors"))
-    save_file({k: v for k, v in weights.items() if not k.startswith(("aligned_in.", "token_duration."))}, str(old / "model.safetensors"))
-    model, _ = MotionModel.from_pretrained(old)
-    assert model.cfg.hand_relative is False and model.cfg.language_tokens is False and model.cfg.denoiser.align_sigma == 0.0
-    assert model.cfg.denoiser.aligned_input is False and model.cfg.letter_durations is False
-
-
 def test_letter_durations_place_the_alignment_prior(tiny_model):
     model, _ = MotionModel.from_pretrained(tiny_model / "model")
     assert model.cfg.letter_durations  # the starter corpus has letter timing
@@ -326,9 +308,6 @@ def test_character_encoder_marks_doubled_letters():
         marked, _ = enc(["hello", "helo"])
     assert not torch.allclose(plain[0], marked[0])  # the flag reaches the tokens of a text with a double
     torch.testing.assert_close(plain[1], marked[1])  # and leaves a text without one alone
-    # a model saved before the option existed loads without it (and with its own weights)
-    legacy = MotionModel.saved_config({"text": {"kind": "char", "alphabet": "ab"}}, source="old")
-    assert legacy.text.mark_repeats is False
 
 
 def test_loss_weights_hand_location_on_its_own():

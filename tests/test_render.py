@@ -271,7 +271,7 @@ def test_render_bad_inputs_are_one_line_errors(case, tmp_path, capsys):
         args += ["--renderer", "diffusion", "--model", str(tmp_path / "nomodel")]
     elif case == "model-missing-part":
         (tmp_path / "m").mkdir()
-        (tmp_path / "m" / "config.json").write_text('{"signgen_renderer": {}}')
+        (tmp_path / "m" / "config.json").write_text('{"_class_name": "RendererModel"}')
         args += ["--renderer", "diffusion", "--model", str(tmp_path / "m")]
     elif case == "bad-size":
         args += ["--size", "99999"]

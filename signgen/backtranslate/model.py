@@ -8,7 +8,6 @@ or the BART encoder with a CTC head (`head: ctc`) for spelling and gloss targets
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -16,14 +15,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import config_from_dict, config_to_dict
+from ..artifact import read_config, write_config
 from ..errors import SigngenError
 from ..pose.skeleton import component_slices
 from ..pose.tensors import NormStats
 from .config import BacktranslatorConfig
 from .tokenizer import normalize_text
 
-MODEL_TYPE = "signgen-backtranslator"
 
 
 def _joint_index(components: list[str]) -> np.ndarray:
@@ -210,14 +208,12 @@ class Backtranslator(nn.Module):
     def save_pretrained(self, directory: str | Path) -> Path:
         from safetensors.torch import save_model
 
-        from ..pose.io import atomic_write_text
-
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         save_model(self, str(d / "model.safetensors"))
         self.tokenizer.save_pretrained(d)
         self.stats.save(d)
-        atomic_write_text(d / "config.json", json.dumps({"model_type": MODEL_TYPE, "config": config_to_dict(self.cfg)}, indent=2))
+        write_config(d, type(self).__name__, self.cfg)
         return d
 
     @classmethod
@@ -233,10 +229,7 @@ class Backtranslator(nn.Module):
         if missing:
             raise SigngenError(f"{d}: back-translator directory lacks {', '.join(missing)}; copy the whole directory "
                                "or retrain it (signgen train backtranslator)")
-        meta = json.loads((d / "config.json").read_text())
-        if meta.get("model_type") != MODEL_TYPE:
-            raise SigngenError(f"{d}: is a '{meta.get('model_type')}' model, not a back-translator")
-        cfg = config_from_dict(BacktranslatorConfig, meta["config"], source=str(d))
+        cfg = read_config(d, cls.__name__, BacktranslatorConfig, "back-translator")
         tokenizer = PreTrainedTokenizerFast.from_pretrained(d)
         model = cls(cfg, tokenizer, NormStats.load(d))
         try:

@@ -6,21 +6,19 @@ per-joint visibility logits, and (from the text alone) a predicted log duration.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import torch
 from diffusers.models.embeddings import TimestepEmbedding, Timesteps
 from torch import nn
 
-from ..config import config_from_dict, config_to_dict
+from ..artifact import CONFIG_FILE, read_config, write_config
 from ..errors import SigngenError
 from ..pose.skeleton import component_slices, joint_index
 from ..pose.tensors import NormStats, hands_from_wrist, hands_to_wrist
 from ..text.encoders import build_text_encoder
 from .config import MotionConfig
 
-CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 
 
@@ -186,38 +184,21 @@ class MotionModel(nn.Module):
         directory.mkdir(parents=True, exist_ok=True)
         state = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items() if not self._is_frozen_pretrained(k)}
         save_file(state, str(directory / WEIGHTS_FILE))
-        (directory / CONFIG_FILE).write_text(json.dumps({"model_type": "signgen-motion", **config_to_dict(self.cfg)}, indent=2))
+        write_config(directory, type(self).__name__, self.cfg)
         stats.save(directory)
 
     def _is_frozen_pretrained(self, key: str) -> bool:
         # a frozen pretrained text encoder is referenced by config (kind/path), not copied into the checkpoint
         return key.startswith("text_encoder.model.") and self.cfg.text.kind != "char" and self.cfg.text.freeze
 
-    @staticmethod
-    def saved_config(data: dict, source: str) -> MotionConfig:
-        """A stored model config (config.json, or a checkpoint's run config) -> MotionConfig. Configs written
-        before an option existed were trained without it, so missing options are read as off."""
-        data = {**data, "denoiser": dict(data.get("denoiser", {})), "text": dict(data.get("text", {}))}
-        data.setdefault("hand_relative", False)
-        data.setdefault("language_tokens", False)
-        data.setdefault("letter_durations", False)
-        data["denoiser"].setdefault("align_sigma", 0.0)
-        data["denoiser"].setdefault("aligned_input", False)
-        data["text"].setdefault("mark_repeats", False)
-        return config_from_dict(MotionConfig, data, source=source)
-
     @classmethod
     def from_pretrained(cls, directory: str | Path, device: str = "cpu") -> tuple["MotionModel", NormStats]:
         from safetensors.torch import load_file
 
         directory = Path(directory)
-        cfg_path = directory / CONFIG_FILE
-        if not cfg_path.exists() or not (directory / WEIGHTS_FILE).exists():
+        if not (directory / CONFIG_FILE).exists() or not (directory / WEIGHTS_FILE).exists():
             raise SigngenError(f"{directory}: not a signgen motion model (needs {CONFIG_FILE} and {WEIGHTS_FILE})")
-        data = json.loads(cfg_path.read_text())
-        if data.pop("model_type", None) != "signgen-motion":
-            raise SigngenError(f"{directory}: config.json is not a signgen motion model")
-        cfg = cls.saved_config(data, source=str(cfg_path))
+        cfg = read_config(directory, cls.__name__, MotionConfig, "motion model")
         model = cls(cfg)
         state = load_file(str(directory / WEIGHTS_FILE))
         try:

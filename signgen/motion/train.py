@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..config import config_from_dict
 from ..corpus import Corpus
 from ..errors import SigngenError
 from ..pose.augment import AugmentConfig, random_augment
@@ -156,7 +157,7 @@ def checkpoint_model(path: str | Path) -> MotionModel:
     from ..train.checkpoint import ema_state_dict
 
     run_config = json.loads((Path(path) / "trainer_state.json").read_text())["run_config"]
-    model = MotionModel(MotionModel.saved_config(run_config["model"], source=str(path)))
+    model = MotionModel(config_from_dict(MotionConfig, run_config["model"], source=str(path)))
     try:
         state = ema_state_dict(path, model)
         model.load_state_dict(state, strict=False)

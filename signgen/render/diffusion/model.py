@@ -5,14 +5,13 @@ layout): config.json, signer.safetensors, vae/, unet/, scheduler/, and controlne
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ...config import config_from_dict, config_to_dict
+from ...artifact import read_config, write_config
 from ...errors import SigngenError
 from .config import RendererConfig
 
@@ -200,7 +199,7 @@ class RendererModel(torch.nn.Module):
             self.controlnet.save_pretrained(directory / "controlnet")
         DDIMScheduler.from_config(self.scheduler_config).save_pretrained(directory / "scheduler")
         save_file({"weight": self.signer.weight.detach().cpu().contiguous()}, str(directory / "signer.safetensors"))
-        (directory / "config.json").write_text(json.dumps({"signgen_renderer": config_to_dict(self.cfg)}, indent=2))
+        write_config(directory, type(self).__name__, self.cfg)
         return directory
 
     @classmethod
@@ -209,12 +208,7 @@ class RendererModel(torch.nn.Module):
         from safetensors.torch import load_file
 
         directory = Path(directory)
-        if not (directory / "config.json").exists():
-            raise SigngenError(f"{directory}: no diffusion renderer there (config.json missing); train one with signgen train renderer")
-        try:
-            cfg = config_from_dict(RendererConfig, json.loads((directory / "config.json").read_text())["signgen_renderer"], str(directory))
-        except (KeyError, json.JSONDecodeError):
-            raise SigngenError(f"{directory}/config.json: not a signgen renderer config; point --model at a renderer directory") from None
+        cfg = read_config(directory, cls.__name__, RendererConfig, "diffusion renderer")
         parts = ["vae", "unet", "scheduler"] + (["controlnet"] if cfg.pose_input == "controlnet" else [])
         for part in parts:
             if not (directory / part).is_dir():

@@ -1,0 +1,48 @@
+"""Rewrite model directories saved before signgen.artifact into its format (config.json with _class_name and
+_signgen_version). Weights and every other file are left untouched.
+
+    python tools/convert_artifacts.py signgen/models/motion signgen/models/backtranslator signgen/models/renderer
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from signgen.artifact import CLASS_KEY, VERSION_KEY
+
+
+def converted(data: dict) -> dict:
+    """The config dict of one of the three earlier layouts -> (class name, flat config)."""
+    from signgen import __version__
+
+    if CLASS_KEY in data:
+        return data
+    if data.get("model_type") == "signgen-motion":
+        name, cfg = "MotionModel", {k: v for k, v in data.items() if k != "model_type"}
+    elif data.get("model_type") == "signgen-backtranslator":
+        name, cfg = "Backtranslator", data["config"]
+    elif "signgen_renderer" in data:
+        name, cfg = "RendererModel", data["signgen_renderer"]
+    else:
+        raise SystemExit(f"not a signgen model config of a known earlier layout: {sorted(data)[:5]}")
+    return {CLASS_KEY: name, VERSION_KEY: __version__, **cfg}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("directories", nargs="+", type=Path)
+    for d in ap.parse_args().directories:
+        path = d / "config.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        new = converted(data)
+        if new is data:
+            print(f"{d}: already converted")
+            continue
+        path.write_text(json.dumps(new, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"{d}: {new[CLASS_KEY]}")
+
+
+if __name__ == "__main__":
+    main()
