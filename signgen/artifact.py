@@ -67,7 +67,8 @@ def read_config(directory: str | Path, class_name: str, cfg_cls: type[T], what: 
 def _read(directory: Path, what: str = "signgen model") -> dict:
     path = directory / CONFIG_FILE
     if not path.exists():
-        raise SigngenError(f"{directory}: not a {what} directory ({CONFIG_FILE} missing)")
+        raise SigngenError(f"{directory}: not a {what} directory ({CONFIG_FILE} missing); "
+                           "pass a model directory that signgen saved (a training run's model/ folder)")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:

@@ -124,8 +124,9 @@ class SignPipeline:
         `guided` (default): hold real signers' handshapes from the built-in fingerspelling lexicon, plus the
         whole signs of a user `lexicon` directory (spoken-to-signed's index.csv layout), wherever they cover
         the language; `guided=False` is pure generation."""
+        from .artifact import CONFIG_FILE
         from .motion.guided import LexiconGuide
-        from .motion.model import CONFIG_FILE, MotionModel
+        from .motion.model import MotionModel
 
         if lexicon is not None and not guided:
             raise SigngenError(f"--lexicon {lexicon} with --no-lexicon: choose one")

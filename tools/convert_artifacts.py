@@ -14,7 +14,7 @@ from signgen.artifact import CLASS_KEY, VERSION_KEY
 
 
 def converted(data: dict) -> dict:
-    """The config dict of one of the three earlier layouts -> (class name, flat config)."""
+    """A config.json dict in one of the three earlier layouts -> the stamped flat dict (returned as is if already stamped)."""
     from signgen import __version__
 
     if CLASS_KEY in data:

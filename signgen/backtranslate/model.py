@@ -23,7 +23,6 @@ from .config import BacktranslatorConfig
 from .tokenizer import normalize_text
 
 
-
 def _joint_index(components: list[str]) -> np.ndarray:
     slices = component_slices()
     unknown = [c for c in components if c not in slices]
