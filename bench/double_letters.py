@@ -39,13 +39,13 @@ def main() -> None:
     args = ap.parse_args()
 
     corpus = Corpus(args.corpus)
-    model, stats = model_or_checkpoint(args.model, corpus)
+    model = model_or_checkpoint(args.model)
     if args.text:
-        return one_text(model, stats, args.text, args.lang, args.seeds)
+        return one_text(model, args.text, args.lang, args.seeds)
     samples = [s for split in args.split.split(",") for s in corpus.split(split)]
     samples = [s for s in samples if s.char_durations() is not None and double_letters(s.text, s.spoken_language, s.signed_language)]
     texts, langs = [s.text for s in samples], [s.signed_language for s in samples]
-    generated = generate_arrays(model, stats, texts, langs, seed=args.seed)
+    generated = generate_arrays(model, texts, langs, seed=args.seed)
     predicted = predicted_letter_frames(model, texts, langs, [len(g[0]) for g in generated])
     rows = {"ground truth": ([], []), "model": ([], [])}
     for k, s in enumerate(samples):
@@ -70,13 +70,13 @@ def main() -> None:
         print(f"| {name} | {len(d)} | {d.mean():+.3f} | {100 * (d > 0.1).mean():.0f}% | {o.mean():+.3f}, {np.abs(o).mean():.3f} |")
 
 
-def one_text(model, stats, text: str, lang: str, seeds: int) -> None:
+def one_text(model, text: str, lang: str, seeds: int) -> None:
     pairs = list(range(len(text) - 1))
     print(f"{text!r} ({lang}): outward wrist move from each letter to the next, shoulder widths; * = doubled letter\n")
     print("| seed | frames | " + " | ".join(f"{text[i]}{text[i + 1]}{'*' if text[i] == text[i + 1] else ''}" for i in pairs) + " |")
     print("|---|---|" + "---|" * len(pairs))
     for seed in range(seeds):
-        ((x, mask),) = generate_arrays(model, stats, [text], [lang], seed=seed)
+        ((x, mask),) = generate_arrays(model, [text], [lang], seed=seed)
         (durations,) = predicted_letter_frames(model, [text], [lang], [len(x)])
         track = outward_wrist(x, mask)
         moves = letter_moves(track, durations, pairs) if track is not None else [float("nan")] * len(pairs)

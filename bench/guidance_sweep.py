@@ -30,14 +30,14 @@ def main() -> None:
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
 
-    model, stats = MotionModel.from_pretrained(args.model)
+    model = MotionModel.from_pretrained(args.model)
     bt = Backtranslator.from_pretrained(args.backtranslator)
     corpus = Corpus(args.corpus)
     samples = corpus.split(args.split)[: args.samples]
     refs = [corpus.load(s) for s in samples]
     rows = []
     for scale in map(float, args.scales.split(",")):
-        gen = generate_arrays(model, stats, [s.text for s in samples], [s.signed_language for s in samples], steps=args.steps, guidance=scale)
+        gen = generate_arrays(model, [s.text for s in samples], [s.signed_language for s in samples], steps=args.steps, guidance=scale)
         hyps = bt.translate(gen, [s.signed_language for s in samples])
         m = text_metrics(hyps, [s.text for s in samples])
         row = {"guidance": scale, "cer": m["cer"], "wer": m["wer"], "chrf": m["chrf"],

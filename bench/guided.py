@@ -73,7 +73,7 @@ def main() -> None:
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
 
-    model, stats = MotionModel.from_pretrained(args.model)
+    model = MotionModel.from_pretrained(args.model)
     guide = LexiconGuide.load()
     guide.core = guide.core if args.core is None else args.core
     guide.max_speed = guide.max_speed if args.max_speed is None else args.max_speed
@@ -86,8 +86,8 @@ def main() -> None:
     splits = [s.split for s in samples]
     texts, sl = [s.text for s in samples], [s.signed_language for s in samples]
     truth = [corpus.load(s) for s in samples]
-    guided = generate_arrays(model, stats, texts, sl, guide=guide)
-    pure = generate_arrays(model, stats, texts, sl)
+    guided = generate_arrays(model, texts, sl, guide=guide)
+    pure = generate_arrays(model, texts, sl)
     joints, fingers = measured_joints()
     seams = {}
     for name, arrays in (("ground truth", truth), ("guided", guided), ("pure", pure)):
@@ -117,7 +117,7 @@ def main() -> None:
             times = []
             for r in range(args.repeats + 1):
                 t = time.perf_counter()
-                generate_pose(model, stats, text, args.lang, seed=r, guide=g)
+                generate_pose(model, text, args.lang, seed=r, guide=g)
                 if r:
                     times.append(time.perf_counter() - t)
             latency[f"{text} {name}"] = statistics.median(times)

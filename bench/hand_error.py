@@ -36,9 +36,9 @@ def main() -> None:
     args = ap.parse_args()
 
     corpus = Corpus(args.corpus)
-    model, stats = model_or_checkpoint(args.model, corpus)
+    model = model_or_checkpoint(args.model)
     data = MotionData(corpus, args.split, model)
-    data.stats = stats
+    data.stats = model.stats
     batch = data.batch(range(min(args.samples, len(data.items))), None, None, 0)
     x0, fm = batch["x0"], batch["frame_mask"]
     slices = component_slices()

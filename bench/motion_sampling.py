@@ -44,7 +44,7 @@ def main() -> None:
     args = ap.parse_args()
 
     t = time.perf_counter()
-    model, stats = MotionModel.from_pretrained(args.model)
+    model = MotionModel.from_pretrained(args.model)
     model.to(args.device)
     load_s = time.perf_counter() - t
     corpus = Corpus(args.corpus)
@@ -73,7 +73,7 @@ def main() -> None:
                 times.append(time.perf_counter() - t)
             if steps >= 500 and len(times) >= 2:
                 break  # 1000-step runs are slow on CPU; two timed runs are enough
-        gen = generate_arrays(model, stats, [s.text for s in samples], [s.signed_language for s in samples], steps=steps, sampler=sampler)
+        gen = generate_arrays(model, [s.text for s in samples], [s.signed_language for s in samples], steps=steps, sampler=sampler)
         row = {"sampler": sampler, "steps": steps, "latency_s": statistics.median(times),
                "dtw_mje": float(np.mean([dtw_mje(g[0], g[1], r[0], r[1]) for g, r in zip(gen, refs)]))}
         if bt is not None:

@@ -205,12 +205,12 @@ def cmd_pose(args: argparse.Namespace) -> None:
         raise SigngenError(f"{model_dir}: no motion model there; train one (signgen train motion) and pass --model DIR")
     start = time.perf_counter()
     guide, edit = _guide_and_edit(args)
-    model, stats = MotionModel.from_pretrained(model_dir)
+    model = MotionModel.from_pretrained(model_dir)
     loaded = time.perf_counter()
     signable = model.text_encoder.normalize(args.text)
     if signable.note:
         _say(f"note: {signable.note}")
-    pose = generate_pose(model, stats, signable.text, args.lang, steps=args.steps, guidance=args.guidance,
+    pose = generate_pose(model, signable.text, args.lang, steps=args.steps, guidance=args.guidance,
                          sampler=args.sampler, frames=args.frames, seed=args.seed, guide=guide, edit=edit)
     write_pose(pose, args.output)
     how = "pure generation" if guide is None or not guide.covers(args.lang) else "lexicon-guided"

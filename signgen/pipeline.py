@@ -83,7 +83,6 @@ class SignPipeline:
     def __init__(
         self,
         motion_model,
-        motion_stats,
         renderer_dir: str | Path | None = None,
         backtranslator_dir: str | Path | None = None,
         default_lang: str = DEFAULTS["default_lang"],
@@ -95,7 +94,7 @@ class SignPipeline:
     ):
         from .motion.guided import LexiconGuide
 
-        self.motion, self.stats = motion_model, motion_stats
+        self.motion = motion_model
         # lexicon guidance (motion.guided.LexiconGuide): real signers' handshapes held while sampling;
         # "builtin" = spoken-to-signed's fingerspelling lexicon; None = pure generation
         self.guide = LexiconGuide.load() if guide == "builtin" else guide
@@ -152,10 +151,9 @@ class SignPipeline:
             hint = " (the shipped motion model is not installed)" if path is None else ""
             raise SigngenError(f"{root}: no motion model in motion/{hint}; train one (signgen train motion) and pass --model DIR")
         start = time.perf_counter()
-        model, stats = MotionModel.from_pretrained(motion_dir, device=device or "cpu")
+        model = MotionModel.from_pretrained(motion_dir, device=device or "cpu")
         pipe = cls(
             model,
-            stats,
             renderer_dir=root / "renderer" if root is not None and (root / "renderer").is_dir() else None,
             backtranslator_dir=root / "backtranslator" if root is not None and (root / "backtranslator").is_dir() else None,
             device=device,
@@ -173,7 +171,7 @@ class SignPipeline:
         directory.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
         try:
-            self.motion.save_pretrained(tmp / "motion", self.stats)
+            self.motion.save_pretrained(tmp / "motion")
             for name, src in (("renderer", self.renderer_dir), ("backtranslator", self.backtranslator_dir)):
                 if src is not None:
                     shutil.copytree(src, tmp / name)
@@ -234,7 +232,7 @@ class SignPipeline:
 
         text = self.signable(text).text
         return generate_pose(
-            self.motion, self.stats, text, lang or self.default_lang, steps=steps, guidance=guidance, sampler=sampler, frames=frames,
+            self.motion, text, lang or self.default_lang, steps=steps, guidance=guidance, sampler=sampler, frames=frames,
             seed=seed, guide=self.guide if guided else None, edit=edit,
         )
 

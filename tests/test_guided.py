@@ -19,7 +19,7 @@ from signgen.motion.model import MotionModel
 from signgen.pipeline import SHIPPED, SignPipeline
 from signgen.pose import array_to_pose, pose_to_array, read_pose, write_pose
 from signgen.pose.skeleton import component_slices, num_joints
-from signgen.pose.tensors import NormStats, hands_to_wrist
+from signgen.pose.tensors import hands_to_wrist
 from signgen.text.encoders import TextEncoderConfig
 
 RIGHT = component_slices()["RIGHT_HAND_LANDMARKS"]
@@ -31,20 +31,19 @@ def shipped():
     return MotionModel.from_pretrained(SHIPPED / "motion")
 
 
-def untrained_model() -> tuple[MotionModel, NormStats]:
+def untrained_model() -> MotionModel:
     cfg = MotionConfig(text=TextEncoderConfig(kind="char", alphabet=" abcdefghijklmnopqrstuvwxyz", dim=16, layers=1, heads=2),
                        denoiser=DenoiserConfig(dim=32, layers=1, heads=2, max_frames=64), languages=["ase"])
     torch.manual_seed(0)
     model = MotionModel(cfg).eval()
     for p in model.pose_out.parameters():  # the zero-initialised output layer would predict the mean only
         torch.nn.init.normal_(p, std=0.5)
-    j = num_joints()
-    return model, NormStats(np.zeros((j, 3), np.float32), np.ones((j, 3), np.float32))
+    return model  # a fresh model normalizes with mean 0, std 1
 
 
 @pytest.mark.parametrize("sampler", ["dpmsolver++", "ddim", "unipc", "ddpm"])
 def test_inpainting_holds_known_values_and_generates_the_rest(sampler):
-    model, _ = untrained_model()
+    model = untrained_model()
     frames, j = 20, num_joints()
     rng = np.random.default_rng(0)
     values = torch.from_numpy(rng.normal(size=(1, frames, j, 3)).astype(np.float32))
@@ -65,25 +64,25 @@ def test_slot_weights_hold_the_middle_and_fade_to_the_edges():
     assert w[3:7].min() == 1 and w[0] < 0.5 and w[-1] < 0.5 and (np.diff(w[:5]) >= 0).all()
 
 
-def guided_and_known(model, stats, text, lang="ase", guide=None):
+def guided_and_known(model, text, lang="ase", guide=None):
     guide = guide or LexiconGuide.load()
-    frames, known, _ = plan(model, stats, [text], [lang], guide)
-    pose = generate_pose(model, stats, text, lang, guide=guide)
+    frames, known, _ = plan(model, [text], [lang], guide)
+    pose = generate_pose(model, text, lang, guide=guide)
     return pose, known, frames[0]
 
 
 def test_guided_output_keeps_the_lexicon_handshapes_and_pure_output_does_not(shipped):
-    model, stats = shipped
-    pose, known, frames = guided_and_known(model, stats, "hello")
+    model = shipped
+    pose, known, frames = guided_and_known(model, "hello")
     x, mask = pose_to_array(pose)
     assert len(x) == frames
     held = known.weight[0].numpy() == 1  # (T, J)
     core = held[:, FINGERS].all(1)
     assert core.sum() >= 5 * 3  # every letter holds a few frames
-    target = stats.denormalize(known.x[0].numpy())  # model representation: fingers relative to the hand root
+    target = model.stats.denormalize(known.x[0].numpy())  # model representation: fingers relative to the hand root
     rel, _ = hands_to_wrist(x, mask)
     np.testing.assert_allclose(rel[core][:, FINGERS], target[core][:, FINGERS], atol=1e-4)
-    pure_x, pure_mask = pose_to_array(generate_pose(model, stats, "hello", "ase", guide=None))
+    pure_x, pure_mask = pose_to_array(generate_pose(model, "hello", "ase", guide=None))
     pure_rel, _ = hands_to_wrist(pure_x, pure_mask)
     assert np.abs(pure_rel[core][:, FINGERS] - target[core][:, FINGERS]).mean() > 5 * 1e-4
     # the body is generated: the guided arm moves, not a still copy of the lexicon
@@ -119,11 +118,11 @@ def zorp_lexicon(tmp_path):
 
 
 def test_user_lexicon_word_is_signed_as_a_whole_sign(shipped, zorp_lexicon):
-    model, stats = shipped
+    model = shipped
     guide = LexiconGuide.load(zorp_lexicon)
     units = guide.units("hi zorp", "ase")
     assert [u.whole_sign for u in units[1]] == [True] and len(units[1]) == 1
-    pose, known, _ = guided_and_known(model, stats, "hi zorp", guide=guide)
+    pose, known, _ = guided_and_known(model, "hi zorp", guide=guide)
     x, mask = pose_to_array(pose)
     held = known.weight[0].numpy() == 1
     frames = held[:, RIGHT.start]  # a whole sign holds where the hand is, not only its shape
@@ -131,7 +130,7 @@ def test_user_lexicon_word_is_signed_as_a_whole_sign(shipped, zorp_lexicon):
     # it lasts as long as its recording, not as long as the model would fingerspell z-o-r-p
     slot = np.flatnonzero(known.weight[0, :, RIGHT.start].numpy() > 0)
     assert abs(len(slot) - len(Lexicon.from_dir(zorp_lexicon).clip("zorp", "en", "ase"))) <= 2
-    target = stats.denormalize(known.x[0].numpy())
+    target = model.stats.denormalize(known.x[0].numpy())
     rel, _ = hands_to_wrist(x, mask)
     np.testing.assert_allclose(rel[frames][:, RIGHT], target[frames][:, RIGHT], atol=1e-4)
 
@@ -143,14 +142,14 @@ def run(argv, capsys):
 
 
 def test_cli_pose_guided_by_default_and_no_lexicon_gives_pure_generation(tmp_path, shipped, capsys):
-    model, stats = shipped
+    model = shipped
     rc, err = run(["pose", "hello", "-o", str(tmp_path / "g.pose")], capsys)
     assert rc == 0 and "lexicon-guided" in err[-1]
     rc, err = run(["pose", "hello", "-o", str(tmp_path / "p.pose"), "--no-lexicon"], capsys)
     assert rc == 0 and "pure generation" in err[-1]
     g, _ = pose_to_array(read_pose(tmp_path / "g.pose"))
     p, _ = pose_to_array(read_pose(tmp_path / "p.pose"))
-    expected, _ = pose_to_array(generate_pose(model, stats, "hello", "ase"))
+    expected, _ = pose_to_array(generate_pose(model, "hello", "ase"))
     np.testing.assert_allclose(p, expected, atol=1e-5)
     assert np.abs(g - p).max() > 1e-3
 
@@ -182,11 +181,11 @@ def test_bad_lexicons_are_one_line_errors_without_output(tmp_path, capsys):
 
 
 def test_characters_the_lexicon_lacks_are_generated_and_the_rest_held(tmp_path, shipped, capsys):
-    model, stats = shipped
+    model = shipped
     guide = LexiconGuide.load()
     # ñ is in the shipped model's alphabet, not among en-ase's letters: the other letters are still held
     assert [(u.clip.key, u.start) for u in guide.units("año x", "ase")[0]] == [("a", 0), ("o", 2)]
-    _, known, _ = guided_and_known(model, stats, "ñam")  # a word that starts with such a character
+    _, known, _ = guided_and_known(model, "ñam")  # a word that starts with such a character
     held = (known.weight[0].numpy()[:, FINGERS] == 1).all(1)
     assert held.any() and not held[:3].any()
     out = tmp_path / "x.pose"
@@ -200,9 +199,9 @@ def test_text_neither_lexicon_nor_alphabet_covers_is_a_one_line_error(tmp_path, 
 
 
 def test_edit_keeps_frames_and_body_parts(tmp_path, shipped, capsys):
-    model, stats = shipped
+    model = shipped
     old = tmp_path / "old.pose"
-    write_pose(generate_pose(model, stats, "hello", "ase", seed=3, guide=None), old)
+    write_pose(generate_pose(model, "hello", "ase", seed=3, guide=None), old)
     ox, om = pose_to_array(read_pose(old))
     rc, err = run(["pose", "world", "-o", str(tmp_path / "a.pose"), "--edit", str(old), "--keep", "frames=0:10,40:50"], capsys)
     assert rc == 0, err
@@ -220,9 +219,9 @@ def test_edit_keeps_frames_and_body_parts(tmp_path, shipped, capsys):
 
 
 def test_edit_errors(tmp_path, shipped, capsys):
-    model, stats = shipped
+    model = shipped
     old = tmp_path / "old.pose"
-    write_pose(generate_pose(model, stats, "hi", "ase", guide=None), old)
+    write_pose(generate_pose(model, "hi", "ase", guide=None), old)
     short = tmp_path / "short.pose"
     x, m = pose_to_array(read_pose(old))
     write_pose(array_to_pose(x[:4], m[:4]), short)
@@ -245,13 +244,13 @@ def test_edit_errors(tmp_path, shipped, capsys):
 
 
 def test_pipeline_is_guided_by_default(shipped):
-    model, stats = shipped
-    pipe = SignPipeline(model, stats)
+    model = shipped
+    pipe = SignPipeline(model)
     assert pipe.guide is not None and pipe.guide.covers("ase")
     guided = pose_to_array(pipe.pose("hello", "ase"))[0]
     pure = pose_to_array(pipe.pose("hello", "ase", guided=False))[0]
     assert np.abs(guided - pure).max() > 1e-3
-    assert SignPipeline(model, stats, guide=None).guide is None
+    assert SignPipeline(model, guide=None).guide is None
     with pytest.raises(SigngenError, match="choose one"):
         SignPipeline.from_pretrained(lexicon="somewhere", guided=False)
 

@@ -8,7 +8,7 @@ from signgen.cli import main
 from signgen.config import load_config
 from signgen.motion.diffusion import sample
 from signgen.motion.model import MotionModel
-from signgen.motion.train import MotionTrainConfig, train_motion
+from signgen.motion.train import MotionTrainConfig, checkpoint_model, model_stats, train_motion
 from signgen.pose import pose_to_array, read_pose
 from signgen.text.encoders import TextEncoderConfig, build_text_encoder, minilm_path
 from signgen.errors import SigngenError
@@ -23,7 +23,7 @@ def tiny_model(small_corpus, tmp_path_factory):
 
 def test_training_writes_checkpoint_dirs_curve_and_samples(tiny_model):
     model_dir = tiny_model / "model"
-    assert {p.name for p in model_dir.iterdir()} >= {"config.json", "model.safetensors", "stats.safetensors"}
+    assert {p.name for p in model_dir.iterdir()} >= {"config.json", "model.safetensors"}
     assert (tiny_model / "curve.png").exists() and list((tiny_model / "samples").glob("*.png"))
     cfg = json.loads((model_dir / "config.json").read_text())
     assert cfg["languages"] == ["ase", "gsg"] and cfg["text"]["alphabet"]
@@ -34,7 +34,7 @@ def test_training_writes_checkpoint_dirs_curve_and_samples(tiny_model):
 def test_resume_after_interruption_matches_uninterrupted_run(small_corpus, tmp_path, monkeypatch):
     cfg = load_config(MotionTrainConfig, "tiny", group="motion")
     cfg.train.val_every = 100
-    straight = MotionModel.from_pretrained(train_motion(small_corpus.root, cfg, tmp_path / "a", progress=False))[0]
+    straight = MotionModel.from_pretrained(train_motion(small_corpus.root, cfg, tmp_path / "a", progress=False))
 
     import signgen.train.loop as loop
 
@@ -52,7 +52,7 @@ def test_resume_after_interruption_matches_uninterrupted_run(small_corpus, tmp_p
     monkeypatch.setattr(loop, "save_checkpoint", real)
     cfg = load_config(MotionTrainConfig, "tiny", group="motion")
     cfg.train.val_every = 100
-    resumed = MotionModel.from_pretrained(train_motion(small_corpus.root, cfg, tmp_path / "b", progress=False))[0]
+    resumed = MotionModel.from_pretrained(train_motion(small_corpus.root, cfg, tmp_path / "b", progress=False))
     for (k, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
         torch.testing.assert_close(a, b, msg=k)
     logs = [json.loads(line) for line in (tmp_path / "b" / "history.jsonl").read_text().splitlines()]
@@ -61,7 +61,7 @@ def test_resume_after_interruption_matches_uninterrupted_run(small_corpus, tmp_p
 
 
 def test_sampling_is_deterministic_and_batched(tiny_model):
-    model, stats = MotionModel.from_pretrained(tiny_model / "model")
+    model = MotionModel.from_pretrained(tiny_model / "model")
     a = sample(model, ["the", "die"], ["ase", "gsg"], seed=3, steps=5)
     b = sample(model, ["the", "die"], ["ase", "gsg"], seed=3, steps=5)
     c = sample(model, ["the", "die"], ["ase", "gsg"], seed=4, steps=5)
@@ -135,7 +135,7 @@ def test_validation_reports_backtranslation_cer(small_corpus, tmp_path):
 
 
 def test_alignment_prior_walks_the_text_left_to_right(tiny_model):
-    model, _ = MotionModel.from_pretrained(tiny_model / "model")
+    model = MotionModel.from_pretrained(tiny_model / "model")
     cond = model.encode_text(["abcdefgh", "ab"], [model.cfg.languages[0]] * 2)
     frame_mask = torch.zeros(2, 40, dtype=torch.bool)
     frame_mask[0, :40], frame_mask[1, :20] = True, True
@@ -152,7 +152,7 @@ def test_alignment_prior_walks_the_text_left_to_right(tiny_model):
 
 
 def test_aligned_input_gives_each_frame_its_letter(tiny_model):
-    model, _ = MotionModel.from_pretrained(tiny_model / "model")
+    model = MotionModel.from_pretrained(tiny_model / "model")
     assert model.cfg.denoiser.aligned_input
     cond = model.encode_text(["abcd"], [model.cfg.languages[0]])
     frame_mask = torch.ones(1, 40, dtype=torch.bool)
@@ -171,7 +171,7 @@ def test_aligned_input_gives_each_frame_its_letter(tiny_model):
 
 
 def test_letter_durations_place_the_alignment_prior(tiny_model):
-    model, _ = MotionModel.from_pretrained(tiny_model / "model")
+    model = MotionModel.from_pretrained(tiny_model / "model")
     assert model.cfg.letter_durations  # the starter corpus has letter timing
     cond = model.encode_text(["abcd"], [model.cfg.languages[0]])
     frame_mask = torch.ones(1, 40, dtype=torch.bool)
@@ -208,28 +208,39 @@ def test_training_learns_letter_durations_and_falls_back_without_timing(small_co
         w.writerows(rows)
     cfg = load_config(MotionTrainConfig, "tiny", group="motion")
     plain = train_motion(untimed, cfg, tmp_path / "untimed", progress=False)
-    assert MotionModel.from_pretrained(plain)[0].cfg.letter_durations is False
+    assert MotionModel.from_pretrained(plain).cfg.letter_durations is False
     # a word-piece encoder has no letters to time: the L preset's MiniLM trains with the even prior
     cfg = load_config(MotionTrainConfig, "tiny", group="motion", overrides=["model.text.kind=minilm", "train.steps=2", "train.val_every=2"])
-    assert MotionModel.from_pretrained(train_motion(small_corpus.root, cfg, tmp_path / "minilm", progress=False))[0].cfg.letter_durations is False
+    assert MotionModel.from_pretrained(train_motion(small_corpus.root, cfg, tmp_path / "minilm", progress=False)).cfg.letter_durations is False
+
+
+def test_normalization_statistics_travel_with_the_model_and_its_checkpoints(tiny_model, small_corpus):
+    model = MotionModel.from_pretrained(tiny_model / "model")
+    expected = model_stats(small_corpus, model)  # the train split's, in the model's representation
+    torch.testing.assert_close(torch.from_numpy(model.stats.mean), torch.from_numpy(expected.mean))
+    torch.testing.assert_close(torch.from_numpy(model.stats.std), torch.from_numpy(expected.std))
+    assert not (MotionModel(model.cfg).stats.std == model.stats.std).all()  # a fresh model does not have them
+    checkpoint = checkpoint_model(tiny_model / "checkpoints" / "step-0000006")
+    torch.testing.assert_close(checkpoint.normalizer.mean, model.normalizer.mean)
+    torch.testing.assert_close(checkpoint.normalizer.std, model.normalizer.std)
 
 
 def test_fine_tuning_starts_from_a_trained_model(tiny_model, small_corpus, tmp_path, capsys):
-    source, _ = MotionModel.from_pretrained(tiny_model / "model")
+    source = MotionModel.from_pretrained(tiny_model / "model")
     cfg = load_config(MotionTrainConfig, "tiny", group="motion", overrides=[f"init_from={tiny_model / 'model'}", "train.steps=1", "train.lr=1e-12"])
-    tuned, _ = MotionModel.from_pretrained(train_motion(small_corpus.root, cfg, tmp_path / "ft", progress=False))
+    tuned = MotionModel.from_pretrained(train_motion(small_corpus.root, cfg, tmp_path / "ft", progress=False))
     for (k, a), b in zip(source.state_dict().items(), tuned.state_dict().values()):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4, msg=k)  # one step at lr 1e-12 keeps the weights
     # a training checkpoint starts from its EMA weights: those the run's final model directory holds
     ckpt = tiny_model / "checkpoints" / "step-0000006"
     cfg = load_config(MotionTrainConfig, "tiny", group="motion", overrides=[f"init_from={ckpt}", "train.steps=1", "train.lr=1e-12"])
-    tuned, _ = MotionModel.from_pretrained(train_motion(small_corpus.root, cfg, tmp_path / "ft-ckpt", progress=False))
+    tuned = MotionModel.from_pretrained(train_motion(small_corpus.root, cfg, tmp_path / "ft-ckpt", progress=False))
     for (k, a), b in zip(source.state_dict().items(), tuned.state_dict().values()):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4, msg=k)
     # a model from before an option (no doubled-letter marks) fine-tunes into a config with it; the new module is named
     legacy_cfg = copy.deepcopy(source.cfg)
     legacy_cfg.text.mark_repeats = False
-    MotionModel(legacy_cfg).save_pretrained(tmp_path / "legacy", MotionModel.from_pretrained(tiny_model / "model")[1])
+    MotionModel(legacy_cfg).save_pretrained(tmp_path / "legacy")
     capsys.readouterr()
     cfg = load_config(MotionTrainConfig, "tiny", group="motion", overrides=[f"init_from={tmp_path / 'legacy'}", "train.steps=1"])
     train_motion(small_corpus.root, cfg, tmp_path / "ft-legacy", progress=False)
@@ -244,7 +255,7 @@ def test_length_groups_cut_padding_and_keep_every_sample_equally_likely(small_co
 
     from signgen.motion.train import MotionData
 
-    model, _ = MotionModel.from_pretrained(tiny_model / "model")
+    model = MotionModel.from_pretrained(tiny_model / "model")
     data = MotionData(small_corpus, "train", model)
     lengths = np.array([len(item[2]) for item in data.items])
 
@@ -271,7 +282,7 @@ def test_double_letter_weight_draws_doubled_texts_more_often(small_corpus, tiny_
     from signgen.motion.train import MotionData, has_double_letter
 
     assert has_double_letter("Hello") and has_double_letter("aa b") and not has_double_letter("a a") and not has_double_letter("help")
-    model, _ = MotionModel.from_pretrained(tiny_model / "model")
+    model = MotionModel.from_pretrained(tiny_model / "model")
     data = MotionData(small_corpus, "train", model)
     for i in range(0, len(data.items), 5):  # the tiny corpus has no doubled letters: give a fifth of it one
         data.items.texts[i] = "a" + data.items.texts[i][0] * 2

@@ -35,7 +35,7 @@ def test_cli_help_imports_no_heavy_library():
 def test_pipeline_directory_layout_and_defaults(tiny_pipeline_dir, pipe):
     meta = json.loads((tiny_pipeline_dir / "pipeline.json").read_text())
     assert meta == {"pipeline_type": "signgen-pipeline", "default_lang": "ase", "default_renderer": "avatar"}
-    assert {p.name for p in (tiny_pipeline_dir / "motion").iterdir()} >= {"config.json", "model.safetensors", "stats.safetensors"}
+    assert {p.name for p in (tiny_pipeline_dir / "motion").iterdir()} >= {"config.json", "model.safetensors"}
     assert pipe.languages == ["ase", "gsg"] and pipe.default_lang == "ase" and pipe.default_renderer == "avatar"
 
 

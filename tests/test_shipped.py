@@ -94,8 +94,8 @@ def test_shipped_motion_model_spells_held_out_words():
              "gsg": ["es", "vom", "jetzt", "auch", "oder", "ihre", "und", "geht"]}
     texts = [w for ws in words.values() for w in ws]
     langs = [lang for lang, ws in words.items() for _ in ws]
-    model, stats = MotionModel.from_pretrained(MODELS / "motion")
-    arrays = generate_arrays(model, stats, texts, langs, seed=0)
+    model = MotionModel.from_pretrained(MODELS / "motion")
+    arrays = generate_arrays(model, texts, langs, seed=0)
     hyps = Backtranslator.from_pretrained(MODELS / "backtranslator").translate(arrays, langs)
     cer = jiwer.cer(texts, [h or " " for h in hyps])
     assert cer < SHIPPED_WORD_CER, list(zip(texts, hyps))
@@ -110,8 +110,8 @@ def test_shipped_motion_model_slides_the_second_l_of_hello():
     from signgen.motion.generate import generate_arrays
     from signgen.motion.model import MotionModel
 
-    model, stats = MotionModel.from_pretrained(MODELS / "motion")
-    ((x, mask),) = generate_arrays(model, stats, ["hello"], ["ase"], seed=0)
+    model = MotionModel.from_pretrained(MODELS / "motion")
+    ((x, mask),) = generate_arrays(model, ["hello"], ["ase"], seed=0)
     (durations,) = predicted_letter_frames(model, ["hello"], ["ase"], [len(x)])
     ll, lo = letter_moves(outward_wrist(x, mask), durations, [2, 3])
     assert ll > 0.08  # second L out from the first

@@ -72,7 +72,7 @@ def test_the_shipped_lexicon_has_no_digits_so_the_shipped_model_refuses_them():
     from signgen.motion.model import MotionModel
     from signgen.pipeline import SHIPPED
 
-    model, _ = MotionModel.from_pretrained(SHIPPED / "motion")
+    model = MotionModel.from_pretrained(SHIPPED / "motion")
     assert model.text_encoder.normalize("Hello, world!").text == "hello world"
     with pytest.raises(SigngenError, match="digits 1 2 3"):
         model.text_encoder.normalize("123")

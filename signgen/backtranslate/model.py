@@ -17,7 +17,8 @@ from torch import nn
 
 from ..artifact import read_config, write_config
 from ..errors import SigngenError
-from ..pose.skeleton import component_slices
+from ..pose.normalizer import Normalizer
+from ..pose.skeleton import component_slices, num_joints
 from ..pose.tensors import NormStats
 from .config import BacktranslatorConfig
 from .tokenizer import normalize_text
@@ -57,12 +58,15 @@ def hand_features(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 class Backtranslator(nn.Module):
-    def __init__(self, cfg: BacktranslatorConfig, tokenizer, stats: NormStats):
+    def __init__(self, cfg: BacktranslatorConfig, tokenizer, stats: NormStats | None = None):
         super().__init__()
         from transformers import BartConfig, BartForConditionalGeneration
         from transformers.models.bart.modeling_bart import BartEncoder
 
-        self.cfg, self.tokenizer, self.stats = cfg, tokenizer, stats
+        self.cfg, self.tokenizer = cfg, tokenizer
+        self.normalizer = Normalizer(num_joints())  # the training data's statistics (what `zscore` features use)
+        if stats is not None:
+            self.normalizer.set(stats)
         self.joints = _joint_index(cfg.components)
         if cfg.features not in ("zscore", "hands"):
             raise SigngenError(f"back-translator features '{cfg.features}': choose zscore or hands")
@@ -93,6 +97,10 @@ class Backtranslator(nn.Module):
             self.ctc = nn.Linear(cfg.dim, len(tokenizer))  # the pad id doubles as the CTC blank
         else:
             raise SigngenError(f"back-translator head '{cfg.head}': choose seq2seq or ctc")
+
+    @property
+    def stats(self) -> NormStats:
+        return self.normalizer.stats
 
     # ---- inputs -------------------------------------------------------------------------------
     def features(self, arrays: list[tuple[np.ndarray, np.ndarray]]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -211,7 +219,6 @@ class Backtranslator(nn.Module):
         d.mkdir(parents=True, exist_ok=True)
         save_model(self, str(d / "model.safetensors"))
         self.tokenizer.save_pretrained(d)
-        self.stats.save(d)
         write_config(d, type(self).__name__, self.cfg)
         return d
 
@@ -224,13 +231,12 @@ class Backtranslator(nn.Module):
         if not (d / "config.json").exists() or not (d / "model.safetensors").exists():
             raise SigngenError(f"{d}: not a back-translator directory (needs config.json and model.safetensors); "
                                "train one with signgen train backtranslator")
-        missing = [f for f in ("tokenizer.json", "stats.safetensors") if not (d / f).exists()]
-        if missing:
-            raise SigngenError(f"{d}: back-translator directory lacks {', '.join(missing)}; copy the whole directory "
+        if not (d / "tokenizer.json").exists():
+            raise SigngenError(f"{d}: back-translator directory lacks tokenizer.json; copy the whole directory "
                                "or retrain it (signgen train backtranslator)")
         cfg = read_config(d, cls.__name__, BacktranslatorConfig, "back-translator")
         tokenizer = PreTrainedTokenizerFast.from_pretrained(d)
-        model = cls(cfg, tokenizer, NormStats.load(d))
+        model = cls(cfg, tokenizer)
         try:
             missing, unexpected = load_model(model, str(d / "model.safetensors"), strict=False)
         except RuntimeError as e:

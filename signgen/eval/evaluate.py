@@ -57,8 +57,8 @@ def generate_model_poses(model_dir: str | Path, samples: list[Sample], cfg: Eval
     from ..motion.guided import LexiconGuide
     from ..motion.model import MotionModel
 
-    model, stats = MotionModel.from_pretrained(model_dir)
-    return generate_arrays(model, stats, [s.text for s in samples], [s.signed_language for s in samples],
+    model = MotionModel.from_pretrained(model_dir)
+    return generate_arrays(model, [s.text for s in samples], [s.signed_language for s in samples],
                            batch_size=cfg.batch_size, seed=cfg.seed, steps=cfg.steps, guidance=cfg.guidance,
                            progress=progress, guide=LexiconGuide.load() if guided else None)
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import SigngenError
 from ..pose.skeleton import component_slices, is_canonical, num_joints
-from ..pose.tensors import NormStats, pose_to_array
+from ..pose.tensors import pose_to_array
 from .inpaint import Known
 
 PARTS = {
@@ -73,7 +73,7 @@ class Keep:
         return w
 
 
-def edit_known(model, stats: NormStats, pose, keep: Keep, source: str = "--edit") -> tuple[Known, int]:
+def edit_known(model, pose, keep: Keep, source: str = "--edit") -> tuple[Known, int]:
     """(held values, frames) for regenerating a canonical pose with `keep` of it held."""
     if not is_canonical(pose.header):
         raise SigngenError(f"{source}: not in the canonical skeleton; read it with signgen.cli.load_canonical")
@@ -82,4 +82,4 @@ def edit_known(model, stats: NormStats, pose, keep: Keep, source: str = "--edit"
     longest = model.cfg.denoiser.max_frames
     if not 8 <= frames <= longest:
         raise SigngenError(f"{source}: {frames} frames at 25 fps; this model edits poses of 8 to {longest} frames, cut it to fit")
-    return Known.from_canonical(model, stats, x, mask, keep.weights(frames)), frames
+    return Known.from_canonical(model, x, mask, keep.weights(frames)), frames

@@ -13,7 +13,6 @@ from pose_format import Pose
 
 from ..errors import SigngenError
 from ..pose import array_to_pose
-from ..pose.tensors import NormStats
 from .diffusion import SAMPLERS, predict_frames, sample
 from .inpaint import Known
 from .model import MotionModel
@@ -33,7 +32,7 @@ def check_options(
         raise SigngenError(f"--frames {frames}: choose between 8 and {model.cfg.denoiser.max_frames}")
 
 
-def plan(model: MotionModel, stats: NormStats, texts: list[str], langs: list[str], guide=None,
+def plan(model: MotionModel, texts: list[str], langs: list[str], guide=None,
          frames: list[int] | None = None) -> tuple[list[int], Known | None, torch.Tensor | None]:
     """Frames per text (the model's prediction unless given), with a guide whose lexicons cover a text's
     language the lexicon values to hold (texts the guide does not cover are generated freely), and the
@@ -52,9 +51,9 @@ def plan(model: MotionModel, stats: NormStats, texts: list[str], langs: list[str
             if per_token is not None and not given:  # whole signs of a user lexicon last as long as their recording
                 per_token[k] = guide.token_frames(text, lang, per_token[k])
                 frames[k] = int(per_token[k].sum().round().clamp(8, model.cfg.denoiser.max_frames))
-            items.append(guide.known(model, stats, text, lang, frames[k], None if per_token is None else per_token[k]))
+            items.append(guide.known(model, text, lang, frames[k], None if per_token is None else per_token[k]))
         else:  # no lexicon for this language: nothing held
-            items.append(Known.from_canonical(model, stats, *_empty(frames[k])))
+            items.append(Known.from_canonical(model, *_empty(frames[k])))
     return frames, Known.stack(items), per_token
 
 
@@ -67,7 +66,6 @@ def _empty(frames: int):
 
 def generate_pose(
     model: MotionModel,
-    stats: NormStats,
     text: str,
     lang: str,
     steps: int | None = None,
@@ -90,22 +88,21 @@ def generate_pose(
     model.language_ids([lang])  # unknown language: fail before any lexicon work
     edit_held = None
     if edit is not None:
-        edit_held, n = edit_known(model, stats, edit[0], edit[1])
+        edit_held, n = edit_known(model, edit[0], edit[1])
         if frames is not None and frames != n:
             raise SigngenError(f"--frames {frames}: an edit keeps the edited pose's length ({n} frames); leave out --frames")
         frames = n
-    n_frames, known, token_frames = plan(model, stats, [text], [lang], guide, [frames] if frames else None)
+    n_frames, known, token_frames = plan(model, [text], [lang], guide, [frames] if frames else None)
     if edit_held is not None:
         known = edit_held.combine(known)
     x, vis, fm = sample(model, [text], [lang], frames=n_frames, steps=steps, guidance=guidance, sampler=sampler, seed=seed,
                         known=known, token_frames=token_frames)
     n = int(fm[0].sum())
-    return array_to_pose(model.pose_from_model(x[0, :n].numpy(), stats), vis[0, :n].numpy() > 0.5)
+    return array_to_pose(model.pose_from_model(x[0, :n].numpy()), vis[0, :n].numpy() > 0.5)
 
 
 def generate_arrays(
     model: MotionModel,
-    stats: NormStats,
     texts: list[str],
     langs: list[str],
     batch_size: int = 16,
@@ -123,10 +120,10 @@ def generate_arrays(
     out = []
     for start in progress_bar(range(0, len(texts), batch_size), desc="generate", unit="batch", disable=not progress):
         batch_texts, batch_langs = texts[start : start + batch_size], langs[start : start + batch_size]
-        frames, known, token_frames = plan(model, stats, batch_texts, batch_langs, guide) if guide is not None else (None, None, None)
+        frames, known, token_frames = plan(model, batch_texts, batch_langs, guide) if guide is not None else (None, None, None)
         x, vis, fm = sample(model, batch_texts, batch_langs, frames=frames, steps=steps, guidance=guidance, sampler=sampler,
                             seed=seed + start, known=known, token_frames=token_frames)
         for k in range(len(x)):
             n = int(fm[k].sum())
-            out.append((model.pose_from_model(x[k, :n].cpu().numpy(), stats), vis[k, :n].cpu().numpy() > 0.5))
+            out.append((model.pose_from_model(x[k, :n].cpu().numpy()), vis[k, :n].cpu().numpy() > 0.5))
     return out

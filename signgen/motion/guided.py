@@ -27,7 +27,6 @@ import torch
 from ..errors import SigngenError
 from ..lexicon import Clip, Lexicon, compose
 from ..pose.skeleton import component_slices, joint_index, num_joints
-from ..pose.tensors import NormStats
 from .inpaint import Known
 
 CORE = 0.7  # fraction of each unit's slot held at full weight (centred); the rest ramps to 0 at the slot's edges
@@ -105,7 +104,7 @@ class LexiconGuide:
                     out[u.start : u.end] = len(u.clip) / (u.end - u.start)
         return out
 
-    def known(self, model, stats: NormStats, text: str, signed: str, frames: int, per_token: torch.Tensor | None) -> Known:
+    def known(self, model, text: str, signed: str, frames: int, per_token: torch.Tensor | None) -> Known:
         """Held values for sampling `text` over `frames` frames; per_token (L,) is the model's relative frames
         per character (None for models without letter durations: characters share the frames evenly)."""
         units = [word for word in self.units(text, signed) if word]  # a word with no lexicon letter is not held
@@ -114,7 +113,7 @@ class LexiconGuide:
         mask = np.zeros((frames, num_joints()), bool)
         weight = np.zeros((frames, num_joints()), np.float32)
         if not units:
-            return Known.from_canonical(model, stats, x, mask, weight)
+            return Known.from_canonical(model, x, mask, weight)
         slots = [[(int(round(bounds[u.start])), int(round(bounds[u.end]))) for u in word] for word in units]
         unit_frames = [[max(1, b - a) for a, b in word] for word in slots]
         gap_frames = [[max(0, word[k + 1][0] - word[k][1]) for k in range(len(word) - 1)] for word in slots]
@@ -133,7 +132,7 @@ class LexiconGuide:
             ramp = slot_weights(a, b, self.core)
             joints = held_joints(unit.clip, unit.whole_sign, model.cfg.hand_relative, self.hold_wrist)
             weight[a : a + len(ramp)] = np.maximum(weight[a : a + len(ramp)], ramp[:, None] * joints[None])
-        return Known.from_canonical(model, stats, x, mask, weight)
+        return Known.from_canonical(model, x, mask, weight)
 
 
 def centre_window(clip: Clip, frames: int, max_speed: float) -> Clip:

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..pose.tensors import NormStats
 
 
 @dataclass
@@ -31,11 +30,11 @@ class Known:
     visible: torch.Tensor  # (B, T, J) bool: visibility reported for held joints
 
     @classmethod
-    def from_canonical(cls, model, stats: NormStats, x: np.ndarray, mask: np.ndarray, weight: np.ndarray) -> "Known":
+    def from_canonical(cls, model, x: np.ndarray, mask: np.ndarray, weight: np.ndarray) -> "Known":
         """One sequence of canonical poses x (T, J, 3) / mask (T, J) and weights (T, J) -> a Known of batch 1.
         Joints not seen in `mask` (after the model's representation change) are never held."""
         z, m = model.pose_to_model(x, mask)
-        z = stats.normalize(z, m)
+        z = model.stats.normalize(z, m)
         w = np.where(m, weight, 0.0)
         return cls(torch.from_numpy(z.astype(np.float32))[None], torch.from_numpy(w.astype(np.float32))[None],
                    torch.from_numpy(m)[None])

@@ -15,6 +15,7 @@ from torch import nn
 from ..artifact import CONFIG_FILE, read_config, write_config
 from ..errors import SigngenError
 from ..pose.skeleton import component_slices, joint_index
+from ..pose.normalizer import Normalizer
 from ..pose.tensors import NormStats, hands_from_wrist, hands_to_wrist
 from ..text.encoders import build_text_encoder
 from .config import MotionConfig
@@ -27,6 +28,7 @@ class MotionModel(nn.Module):
         super().__init__()
         self.cfg = cfg
         d, j = cfg.denoiser.dim, cfg.joints
+        self.normalizer = Normalizer(j)  # the train split's statistics in the model's representation (set by training)
         self.text_encoder = build_text_encoder(cfg.text)
         self.text_proj = nn.Linear(self.text_encoder.dim, d)
         self.null_text = nn.Parameter(torch.zeros(1, 1, d))  # the "no text" token for classifier-free guidance
@@ -125,9 +127,14 @@ class MotionModel(nn.Module):
         """Canonical (T, J, 3) + mask -> the representation this model is trained in (before normalization)."""
         return hands_to_wrist(x, mask) if self.cfg.hand_relative else (x, mask)
 
-    def pose_from_model(self, z, stats: NormStats):
+    @property
+    def stats(self) -> NormStats:
+        """The normalization statistics the model is trained with (in its representation)."""
+        return self.normalizer.stats
+
+    def pose_from_model(self, z):
         """Normalized model output (T, J, 3) -> canonical (T, J, 3) poses."""
-        x = stats.denormalize(z)
+        x = self.stats.denormalize(z)
         return hands_from_wrist(x) if self.cfg.hand_relative else x
 
     def alignment_logits(self, frame_mask: torch.Tensor, text_mask: torch.Tensor, positions: torch.Tensor | None = None) -> torch.Tensor:
@@ -177,7 +184,7 @@ class MotionModel(nn.Module):
         return x0, self.visibility_out(h)
 
     # -- persistence --------------------------------------------------------------------------------
-    def save_pretrained(self, directory: str | Path, stats: NormStats) -> None:
+    def save_pretrained(self, directory: str | Path) -> None:
         from safetensors.torch import save_file
 
         directory = Path(directory)
@@ -185,14 +192,13 @@ class MotionModel(nn.Module):
         state = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items() if not self._is_frozen_pretrained(k)}
         save_file(state, str(directory / WEIGHTS_FILE))
         write_config(directory, type(self).__name__, self.cfg)
-        stats.save(directory)
 
     def _is_frozen_pretrained(self, key: str) -> bool:
         # a frozen pretrained text encoder is referenced by config (kind/path), not copied into the checkpoint
         return key.startswith("text_encoder.model.") and self.cfg.text.kind != "char" and self.cfg.text.freeze
 
     @classmethod
-    def from_pretrained(cls, directory: str | Path, device: str = "cpu") -> tuple["MotionModel", NormStats]:
+    def from_pretrained(cls, directory: str | Path, device: str = "cpu") -> "MotionModel":
         from safetensors.torch import load_file
 
         directory = Path(directory)
@@ -211,7 +217,7 @@ class MotionModel(nn.Module):
                 f"{directory}: weights do not match the config ({len(missing)} missing, {len(unexpected)} unexpected tensors); "
                 "the checkpoint is from another signgen version or was edited"
             )
-        return model.to(device).eval(), NormStats.load(directory)
+        return model.to(device).eval()
 
 
 def joint_weights(joints: int, hand_weight: float, location_weight: float = 1.0) -> torch.Tensor:

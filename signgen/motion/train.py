@@ -152,28 +152,25 @@ class MotionLoss(torch.nn.Module):
 
 
 def checkpoint_model(path: str | Path) -> MotionModel:
-    """The motion model of a training checkpoint (`checkpoints/step-N`), with its EMA weights and the config
-    it was trained with."""
+    """The motion model of a training checkpoint (`checkpoints/step-N`), with its EMA weights, its normalization
+    statistics and the config it was trained with."""
     from ..train.checkpoint import ema_state_dict
 
     run_config = json.loads((Path(path) / "trainer_state.json").read_text())["run_config"]
     model = MotionModel(config_from_dict(MotionConfig, run_config["model"], source=str(path)))
+    trained_as = MotionLoss(model)
     try:
-        state = ema_state_dict(path, model)
-        model.load_state_dict(state, strict=False)
+        trained_as.load_state_dict(ema_state_dict(path, trained_as))
     except (ValueError, RuntimeError) as e:
         raise SigngenError(f"{path}: the checkpoint's weights do not match its own config ({e}); it is damaged or from another version") from None
     return model.eval()
 
 
-def model_or_checkpoint(path: str | Path, corpus: Corpus) -> tuple[MotionModel, NormStats]:
-    """A motion model directory, or a training checkpoint (EMA weights, with statistics from `corpus`'s train split)."""
+def model_or_checkpoint(path: str | Path) -> MotionModel:
+    """A motion model directory, or a training checkpoint (its EMA weights)."""
     from ..train.checkpoint import is_checkpoint
 
-    if not is_checkpoint(Path(path)):
-        return MotionModel.from_pretrained(path)
-    model = checkpoint_model(path)
-    return model, model_stats(corpus, model)
+    return checkpoint_model(path) if is_checkpoint(Path(path)) else MotionModel.from_pretrained(path)
 
 
 def init_weights(model: MotionModel, directory: str | Path) -> None:
@@ -204,13 +201,13 @@ def _seed(*parts) -> int:
     return int(hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()[:8], 16)
 
 
-def _backtranslation_cer(model: MotionModel, stats, reader, items) -> float:
+def _backtranslation_cer(model: MotionModel, reader, items) -> float:
     """Generate the given validation texts and read them back: CER in percent."""
     import jiwer
 
     from .generate import generate_arrays
 
-    arrays = generate_arrays(model, stats, [i[0] for i in items], [i[1] for i in items])
+    arrays = generate_arrays(model, [i[0] for i in items], [i[1] for i in items])
     hyps = reader.translate(arrays, [i[1] for i in items], beams=1)
     return 100.0 * float(jiwer.cer([i[0] for i in items], [h or " " for h in hyps]))
 
@@ -241,6 +238,7 @@ def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | 
         print(f"{n} of {len(train.items)} training texts have a doubled letter; drawn {cfg.double_letter_weight:g}x as often")
     val = MotionData(corpus, "val", model)
     stats = model_stats(corpus, model, train)
+    model.normalizer.set(stats)
     train.stats = val.stats = stats
     reader = None
     if cfg.backtranslator:
@@ -266,7 +264,7 @@ def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | 
         sheets = []
         for k in range(len(picks)):
             n = int(fm[k].sum())
-            xk = raw.model.pose_from_model(x[k, :n].cpu().numpy(), stats)
+            xk = raw.model.pose_from_model(x[k, :n].cpu().numpy())
             frames = AvatarRenderer(192, hand_zoom=True).render_arrays(xk, vis[k, :n].cpu().numpy() > 0.5)  # hand close-up: letters legible
             idx = np.linspace(0, n - 1, 8).round().astype(int)
             sheets.append(np.concatenate(list(frames[idx]), axis=1))
@@ -275,11 +273,11 @@ def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | 
                       title=" | ".join(f"{l}:{t}" for t, l in zip(texts, langs)))
         metrics = {"val_loss": float(np.mean(losses))}
         if reader is not None:
-            metrics["val_bt_cer"] = _backtranslation_cer(raw.model, stats, reader, val.items[: cfg.val_backtranslate])
+            metrics["val_bt_cer"] = _backtranslation_cer(raw.model, reader, val.items[: cfg.val_backtranslate])
         return metrics
 
     def save(raw: MotionLoss, directory: Path) -> None:
-        raw.model.save_pretrained(directory, stats)
+        raw.model.save_pretrained(directory)
 
     run_config = {"stage": "motion", "corpus": str(Path(corpus_dir).resolve()), **asdict(cfg)}
     task = Task(module=MotionLoss(model), batch=batch, validate=validate, save=save, run_config=run_config)

@@ -62,13 +62,16 @@ def is_checkpoint(path: Path) -> bool:
 
 
 def ema_state_dict(path: Path, module: torch.nn.Module) -> dict[str, torch.Tensor]:
-    """A checkpoint's EMA weights by parameter name of `module` (the network the checkpoint was trained as):
-    the EMA keeps its shadow parameters in the order of the module's trainable parameters."""
+    """A checkpoint's state dict for `module` (the network the checkpoint was trained as): every saved tensor
+    (buffers such as normalization statistics included), with the EMA's shadow in place of each trainable
+    parameter. The EMA keeps its shadow parameters in the order of the module's trainable parameters."""
+    state = load_file(str(Path(path) / "model.safetensors"))
     shadow = load_file(str(Path(path) / "ema.safetensors"))
     names = [name for name, p in module.named_parameters() if p.requires_grad]
     if len(names) != len(shadow):
         raise ValueError(f"{path}: {len(shadow)} EMA tensors for {len(names)} trainable parameters")
-    return {name: shadow[str(i)] for i, name in enumerate(names)}
+    state.update({name: shadow[str(i)] for i, name in enumerate(names)})
+    return state
 
 
 def load_checkpoint(path: Path, model: torch.nn.Module, ema, opt, lr_sched) -> dict:
