@@ -30,12 +30,13 @@ def main() -> None:
     import torch
 
     from signgen.pose.tensors import array_to_pose
-    from signgen.render import DEFAULT_RENDERER, make_renderer
+    from signgen import shipped
+    from signgen.render import make_renderer
     from signgen.render.diffusion import DiffusionRenderer
     from signgen.render.framesdir import load_clip, read_clips
     from signgen.render.metrics import excess_flicker, fid, flicker, psnr, ssim
 
-    model_dir = Path(args.model) if args.model else DEFAULT_RENDERER
+    model_dir = Path(args.model) if args.model else shipped.RENDERER
     diff = DiffusionRenderer.from_pretrained(model_dir, steps=args.steps)
     res = diff.model.cfg.size
     diff.size = res  # quality is measured at the model's own resolution

@@ -14,35 +14,38 @@ from typing import Any, Callable, TypeVar
 
 from .config import config_from_dict, config_to_dict
 from .errors import SigngenError
+from .registry import Registry, resolve
 
 CONFIG_FILE = "config.json"
+PIPELINE_FILE = "pipeline.json"
 CLASS_KEY = "_class_name"
 VERSION_KEY = "_signgen_version"
 
 T = TypeVar("T")
 
-# class name -> dotted path "module:Class"; imported lazily so `load_model` does not import every stage.
-_MODEL_CLASSES: dict[str, str] = {
-    "MotionModel": "signgen.motion.model:MotionModel",
-    "Backtranslator": "signgen.backtranslate.model:Backtranslator",
-    "RendererModel": "signgen.render.diffusion.model:RendererModel",
-}
+# Saved model classes by `_class_name`: a name, its config dataclass and the class (`from_pretrained` loads a
+# directory). Motion models, readers (back-translators) and renderers all register here; imported lazily so
+# `load_model` does not import every stage. A new model class: `MODELS.register(name, "module:Class", "module:Config")`.
+MODELS = Registry("signgen model class", "signgen.models", presets="")
+MODELS.register("MotionModel", "signgen.motion.model:MotionModel", "signgen.motion.config:MotionConfig", help="motion diffusion")
+MODELS.register("Backtranslator", "signgen.backtranslate.model:Backtranslator", "signgen.backtranslate.config:BacktranslatorConfig",
+                help="pose -> text reader (seq2seq or CTC head)")
+MODELS.register("RendererModel", "signgen.render.diffusion.model:RendererModel", "signgen.render.diffusion.config:RendererConfig",
+                help="pose-conditioned latent diffusion renderer")
+MODELS.register("SignPipeline", "signgen.pipeline:SignPipeline", "signgen.pipeline:PipelineConfig",
+                help="a pipeline directory: motion/ [renderer/] [backtranslator/] + pipeline.json")
 
 
-def register_model(name: str, target: str) -> None:
-    """Make `load_model` know a model class saved under `name` (`target` is "module:Class")."""
-    _MODEL_CLASSES[name] = target
-
-
-def write_config(directory: str | Path, class_name: str, cfg: Any) -> Path:
-    """Write `directory/config.json`: the config dataclass `cfg`, stamped with its class and signgen's version."""
+def write_config(directory: str | Path, class_name: str, cfg: Any, filename: str = CONFIG_FILE) -> Path:
+    """Write `directory/config.json` (or `filename`): the config dataclass `cfg`, stamped with its class and
+    signgen's version."""
     from . import __version__
     from .pose.io import atomic_write_text
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     data = {CLASS_KEY: class_name, VERSION_KEY: __version__, **config_to_dict(cfg)}
-    path = directory / CONFIG_FILE
+    path = directory / filename
     atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False))
     return path
 
@@ -52,22 +55,22 @@ def read_class_name(directory: str | Path) -> str:
     return _read(Path(directory))[CLASS_KEY]
 
 
-def read_config(directory: str | Path, class_name: str, cfg_cls: type[T], what: str) -> T:
-    """The config dataclass stored in `directory/config.json`, which must have been saved by `class_name`.
-    `what` names the model kind in error messages ("motion model", ...)."""
+def read_config(directory: str | Path, class_name: str, cfg_cls: type[T], what: str, filename: str = CONFIG_FILE) -> T:
+    """The config dataclass stored in `directory/config.json` (or `filename`), which must have been saved by
+    `class_name`. `what` names the model kind in error messages ("motion model", ...)."""
     directory = Path(directory)
-    data = _read(directory, what)
+    data = _read(directory, what, filename)
     found = data.pop(CLASS_KEY)
     data.pop(VERSION_KEY, None)
     if found != class_name:
         raise SigngenError(f"{directory}: holds a {found}, not a {what}; point the option at a {what} directory")
-    return config_from_dict(cfg_cls, data, source=str(directory / CONFIG_FILE))
+    return config_from_dict(cfg_cls, data, source=str(directory / filename))
 
 
-def _read(directory: Path, what: str = "signgen model") -> dict:
-    path = directory / CONFIG_FILE
+def _read(directory: Path, what: str = "signgen model", filename: str = CONFIG_FILE) -> dict:
+    path = directory / filename
     if not path.exists():
-        raise SigngenError(f"{directory}: not a {what} directory ({CONFIG_FILE} missing); "
+        raise SigngenError(f"{directory}: not a {what} directory ({filename} missing); "
                            "pass a model directory that signgen saved (a training run's model/ folder)")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -80,14 +83,12 @@ def _read(directory: Path, what: str = "signgen model") -> dict:
 
 
 def model_class(name: str) -> Callable:
-    import importlib
-
-    if name not in _MODEL_CLASSES:
-        raise SigngenError(f"unknown signgen model class {name!r}; known: {sorted(_MODEL_CLASSES)}")
-    module, attr = _MODEL_CLASSES[name].split(":")
-    return getattr(importlib.import_module(module), attr)
+    return resolve(MODELS.get(name).factory)
 
 
 def load_model(directory: str | Path, **kwargs):
-    """Load any saved signgen model directory by the class name in its config.json."""
+    """Load any saved signgen model directory (or pipeline directory) by the class name it was saved with."""
+    directory = Path(directory)
+    if (directory / PIPELINE_FILE).exists() and not (directory / CONFIG_FILE).exists():
+        return model_class("SignPipeline").from_pretrained(directory, **kwargs)
     return model_class(read_class_name(directory)).from_pretrained(directory, **kwargs)

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import shipped
 from .errors import SigngenError
 
 
@@ -42,16 +43,25 @@ def cmd_data_heldout(args: argparse.Namespace) -> None:
 
 # --- data import: video corpora, OpenPose keypoints, existing .pose files (data_prep.prep) ---
 
-_IMPORT_LANGUAGES = {"how2sign": ("en", "ase"), "openpose": ("en", "ase"), "phoenix": ("de", "gsg"), "generic": ("", "")}
+_IMPORT_FIELDS = {"how2sign": ("csv", "videos", "full_videos"), "openpose": ("csv", "json", "fps"),
+                  "phoenix": ("root", "csv", "frames", "fps"), "generic": ("csv", "root", "fps")}
 
 
 def cmd_data_import(args: argparse.Namespace) -> None:
-    from data_prep import sources
-    from data_prep.prep import PrepConfig, prepare
+    from data_prep.importers import IMPORTERS, import_corpus
+    from data_prep.prep import PrepConfig
 
     from .config import load_config
 
-    cfg = load_config(PrepConfig, args.config, args.overrides, group="prep")
+    if args.data_command == "import":  # any registered importer: its fields as key=value, prep.* for PrepConfig
+        name = args.importer
+        overrides = [o[len("prep."):] for o in args.overrides if o.startswith("prep.")]
+        source = [o for o in args.overrides if not o.startswith("prep.")]
+        fields = vars(IMPORTERS.configure(name, args.importer_config, source))
+    else:
+        name, overrides = args.data_command, args.overrides
+        fields = {k: getattr(args, k) for k in _IMPORT_FIELDS[name]}
+    cfg = load_config(PrepConfig, args.config, overrides, group="prep")
     if args.workers is not None:
         cfg.workers = args.workers
     if args.engine is not None:
@@ -59,28 +69,9 @@ def cmd_data_import(args: argparse.Namespace) -> None:
     if args.address is not None:
         cfg.address, cfg.engine = args.address, "ray"
     cfg.verbose = cfg.verbose or args.verbose
-    spoken, signed = _IMPORT_LANGUAGES[args.data_command]
-    cfg.spoken_language, cfg.signed_language = cfg.spoken_language or spoken, cfg.signed_language or signed
-    cfg.check()
-    missing: list[str] = []  # split folders absent from a dataset root: the other splits are imported, then exit 2
-    if args.data_command == "how2sign":
-        patterns = () if args.full_videos else sources.HOW2SIGN_CLIP_FOLDERS
-        pairs, missing = sources.split_folders(args.csv, args.videos, patterns, "video")
-        clips, problems = sources.read_how2sign([c for c, _ in pairs], args.videos, full_videos=args.full_videos) if pairs else ([], [])
-    elif args.data_command == "openpose":
-        pairs, missing = sources.split_folders(args.csv, args.json, sources.HOW2SIGN_OPENPOSE_FOLDERS, "OpenPose JSON")
-        clips, problems = sources.read_how2sign_openpose([c for c, _ in pairs], args.json, fps=args.fps) if pairs else ([], [])
-    elif args.data_command == "phoenix":
-        root = Path(args.root)
-        csvs = args.csv or sources.phoenix_csvs(root)
-        clips, problems = sources.read_phoenix(csvs, args.frames or root / sources.PHOENIX_FRAMES, fps=args.fps)
-    else:
-        clips, problems = sources.read_generic(args.csv, args.root, fps=args.fps)
-    if missing and not clips:
-        raise SigngenError(missing[0])
-    _say(f"{len(clips)} clips to import, {len(problems)} rows unusable (listed in {Path(args.output) / 'failures.csv'})")
     start = time.perf_counter()
-    result = prepare(clips, problems, args.output, cfg, builder=f"data_prep.{args.data_command}", progress=not args.quiet)
+    report = import_corpus(name, args.output, cfg, progress=not args.quiet, say=_say, **fields)
+    result = report.result
     q = result.summary
     rates = ", ".join(f"{k} {v:.0%}" for k, v in q["mean_rates"].items())
     _say(f"corpus: {args.output} ({q['clips_kept']} kept, {q['clips_filtered']} filtered, {q['clips_failed']} failed, "
@@ -90,13 +81,7 @@ def cmd_data_import(args: argparse.Namespace) -> None:
     if "train" not in result.corpus.info.get("counts", {}):
         _say("note: no train split was imported, so the corpus has no stats.safetensors (train-split statistics); "
              "import the train split into the same folder before training on it")
-    malformed = [p for p in problems if p.malformed]
-    kept = f"the other clips are imported and kept in {args.output}"
-    if missing:
-        raise SigngenError(f"{missing[0]}; {kept}")
-    if malformed:
-        more = f" ({len(malformed)} such rows, listed in {Path(args.output) / 'failures.csv'})" if len(malformed) > 1 else ""
-        raise SigngenError(f"{malformed[0].input}: {malformed[0].reason}{more}; fix the row and re-run the same command; {kept}")
+    report.check()
 
 
 def _add_import_parsers(data) -> None:
@@ -133,6 +118,11 @@ def _add_import_parsers(data) -> None:
     gen.add_argument("--root", default=None, help="folder the paths are relative to (default: the CSV's folder)")
     gen.add_argument("--fps", type=float, default=25.0, help="frame rate of frame folders and OpenPose folders")
     common(gen)
+    any_ = data.add_parser("import", help="any registered importer (data_prep.importers.IMPORTERS, plug-ins included): "
+                           "signgen data import NAME key=value ... prep.key=value ... -o DIR (its config fields, then PrepConfig's)")
+    any_.add_argument("importer", help="importer name (how2sign, openpose, phoenix, generic, or a plug-in)")
+    any_.add_argument("--importer-config", default=None, help="the importer's config: a preset in configs/import/ or a YAML path")
+    common(any_)
 
 # --- end data import ---
 
@@ -163,8 +153,9 @@ def cmd_show(args: argparse.Namespace) -> None:
     from .video import contact_sheet, write_mp4
     from .visualize import skeleton_frames
 
-    if not 64 <= args.size <= 2048:
-        raise SigngenError(f"--size {args.size}: choose between 64 and 2048 pixels")
+    from .render import check_size
+
+    check_size(args.size)
     pose, title = _load_show_pose(args)
     frames = skeleton_frames(pose, size=args.size, hand_zoom=not args.no_hand_zoom)
     out = write_mp4(frames, args.output, fps=pose.body.fps)
@@ -191,8 +182,6 @@ def cmd_train_backtranslator(args: argparse.Namespace) -> None:
     _say(f"back-translator: {final}  (curve: {Path(args.output) / 'curve.png'})")
 
 
-DEFAULT_MOTION = Path(__file__).resolve().parent / "models" / "motion"
-DEFAULT_BACKTRANSLATOR = Path(__file__).resolve().parent / "models" / "backtranslator"
 
 
 def cmd_pose(args: argparse.Namespace) -> None:
@@ -200,7 +189,7 @@ def cmd_pose(args: argparse.Namespace) -> None:
     from .motion.model import MotionModel
     from .pose import write_pose
 
-    model_dir = Path(args.model) if args.model else DEFAULT_MOTION
+    model_dir = Path(args.model) if args.model else shipped.MOTION
     if not model_dir.exists():
         raise SigngenError(f"{model_dir}: no motion model there; train one (signgen train motion) and pass --model DIR")
     start = time.perf_counter()
@@ -373,15 +362,14 @@ def cmd_render(args: argparse.Namespace) -> None:
     from .render import make_renderer
     from .video import contact_sheet, write_mp4
 
-    renderer = make_renderer(
-        args.renderer, model_dir=args.model, size=args.size, steps=args.steps, seed=args.seed, hand_zoom=not args.no_hand_zoom
-    )
+    renderer = make_renderer(args.renderer, args.renderer_config, model_dir=args.renderer_model, size=args.size,
+                             steps=args.steps, seed=args.seed, hand_zoom=not args.no_hand_zoom)
     pose = load_canonical(args.input)
     start = time.perf_counter()
     frames = renderer.render(pose, progress=not args.quiet)
     took = time.perf_counter() - start
     if args.side_by_side:
-        skeleton = make_renderer("skeleton", size=args.size, hand_zoom=not args.no_hand_zoom).render(pose)
+        skeleton = make_renderer("skeleton", size=frames.shape[1], hand_zoom=not args.no_hand_zoom).render(pose)
         frames = np.concatenate([skeleton, frames], axis=2)
     out = write_mp4(frames, args.output, fps=renderer.fps)
     _say(f"video: {out} ({len(frames)} frames, {args.renderer} at {len(frames) / took:.1f} fps)")
@@ -413,9 +401,10 @@ def _add_renderer_parsers(sub, data, train) -> None:
     render = sub.add_parser("render", help="render a .pose as signer video")
     render.add_argument("input", help="a .pose file")
     render.add_argument("-o", "--output", required=True, help="output .mp4 (H.264)")
-    render.add_argument("--renderer", default="avatar", help="diffusion | avatar | skeleton | mesh (SMPL-X fit; --model is then your SMPL-X folder)")
-    render.add_argument("--model", default=None, help="diffusion renderer directory (default: the shipped one); for mesh, the SMPL-X model folder")
-    render.add_argument("--size", type=int, default=256)
+    render.add_argument("--renderer", default="avatar", help="avatar | skeleton | diffusion | mesh (SMPL-X fit), or a registered plug-in")
+    render.add_argument("--renderer-model", default=None, help="diffusion: a renderer directory (default: the shipped one); mesh: your SMPL-X model folder")
+    render.add_argument("--renderer-config", default=None, help="the backend's config: a preset in configs/render/ or a YAML path")
+    render.add_argument("--size", type=int, default=None, help="frame size in pixels (default 256)")
     render.add_argument("--steps", type=int, default=None, help="diffusion sampling steps")
     render.add_argument("--seed", type=int, default=0)
     render.add_argument("--side-by-side", action="store_true", help="skeleton on the left, rendering on the right")
@@ -430,7 +419,7 @@ def cmd_read(args: argparse.Namespace) -> None:
     from .backtranslate.model import Backtranslator
     from .pose.tensors import pose_to_array
 
-    bt_dir = Path(args.backtranslator) if args.backtranslator else DEFAULT_BACKTRANSLATOR
+    bt_dir = Path(args.backtranslator) if args.backtranslator else shipped.BACKTRANSLATOR
     if not bt_dir.is_dir():
         raise SigngenError(f"--backtranslator {bt_dir}: no such directory; train one (signgen train backtranslator)")
     reader = Backtranslator.from_pretrained(bt_dir)
@@ -445,10 +434,10 @@ def cmd_eval(args: argparse.Namespace) -> None:
     from .eval.evaluate import EvalConfig, evaluate
 
     cfg = load_config(EvalConfig, args.config, args.overrides, group="eval")
-    model = None if args.no_model else (Path(args.model) if args.model else DEFAULT_MOTION)
+    model = None if args.no_model else (Path(args.model) if args.model else shipped.MOTION)
     if model is not None and not model.exists():
         raise SigngenError(f"{model}: no motion model there; pass --model DIR (or --no-model to score only --poses/baseline)")
-    bt = Path(args.backtranslator) if args.backtranslator else DEFAULT_BACKTRANSLATOR
+    bt = Path(args.backtranslator) if args.backtranslator else shipped.BACKTRANSLATOR
     start = time.perf_counter()
     report = evaluate(args.corpus, bt, args.output, cfg, model_dir=model, poses_dir=args.poses,
                       progress=not args.quiet, say=_say)

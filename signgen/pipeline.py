@@ -2,7 +2,7 @@
 
 A pipeline is a directory:
 
-    pipeline.json        {"pipeline_type": "signgen-pipeline", "default_lang": "ase", "default_renderer": "avatar"}
+    pipeline.json        {"_class_name": "SignPipeline", "_signgen_version": "0.1.0", "default_lang": "ase", "default_renderer": "avatar"}
     motion/              MotionModel.save_pretrained (required)
     renderer/            the diffusion renderer (optional; only `renderer="diffusion"` needs it)
     backtranslator/      pose -> text model for evaluation (optional; carried along, not used to generate)
@@ -12,25 +12,31 @@ A pipeline is a directory:
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .artifact import PIPELINE_FILE, read_config, write_config
+from . import shipped
 from .errors import SigngenError
 
 if TYPE_CHECKING:
     from .text.normalize import SignableText
 
-SHIPPED = Path(__file__).resolve().parent / "models"
-PIPELINE_FILE = "pipeline.json"
+
+
+@dataclass
+class PipelineConfig:
+    """pipeline.json: what a pipeline directory does when a call does not say."""
+
+    default_lang: str = "ase"
+    default_renderer: str = "avatar"
 COMPONENTS = ("motion", "renderer", "backtranslator")
-DEFAULTS = {"default_lang": "ase", "default_renderer": "avatar"}
 MAX_CHARS = 200  # longest text a pipeline call accepts; the motion model may allow less
 
 
@@ -61,12 +67,6 @@ class SignOutput:
         return write_mp4(self.frames, path, fps=self.fps)
 
 
-def _shipped_renderer() -> Path:
-    from .render import DEFAULT_RENDERER
-
-    return Path(DEFAULT_RENDERER)
-
-
 def check_text(text: str, max_chars: int = MAX_CHARS) -> str:
     """Whitespace-normalized text, or a one-line error for empty or too long input."""
     if not isinstance(text, str) or not text.strip():
@@ -85,8 +85,8 @@ class SignPipeline:
         motion_model,
         renderer_dir: str | Path | None = None,
         backtranslator_dir: str | Path | None = None,
-        default_lang: str = DEFAULTS["default_lang"],
-        default_renderer: str = DEFAULTS["default_renderer"],
+        default_lang: str = PipelineConfig.default_lang,
+        default_renderer: str = PipelineConfig.default_renderer,
         size: int = 256,
         device: str | None = None,
         hand_zoom: bool = True,
@@ -131,18 +131,12 @@ class SignPipeline:
             raise SigngenError(f"--lexicon {lexicon} with --no-lexicon: choose one")
         guide = LexiconGuide.load(lexicon) if guided else None
 
-        root = Path(path).expanduser() if path is not None else SHIPPED
+        root = Path(path).expanduser() if path is not None else shipped.MODELS
         if not root.is_dir():
             raise SigngenError(f"{root}: no such pipeline directory; pass --model DIR with motion/ (and renderer/) inside")
-        meta = dict(DEFAULTS)
+        meta = PipelineConfig()
         if (root / PIPELINE_FILE).exists():
-            try:
-                data = json.loads((root / PIPELINE_FILE).read_text())
-            except json.JSONDecodeError as e:
-                raise SigngenError(f"{root / PIPELINE_FILE}: not valid JSON ({e.msg}); fix or delete it") from None
-            if data.get("pipeline_type") != "signgen-pipeline":
-                raise SigngenError(f"{root / PIPELINE_FILE}: not a signgen pipeline file (pipeline_type missing)")
-            meta.update({k: data[k] for k in DEFAULTS if k in data})
+            meta = read_config(root, cls.__name__, PipelineConfig, "pipeline", filename=PIPELINE_FILE)
         if (root / "motion").is_dir():
             motion_dir = root / "motion"
         elif (root / CONFIG_FILE).exists():  # a bare motion model, e.g. runs/motion/model
@@ -160,7 +154,7 @@ class SignPipeline:
             size=size,
             hand_zoom=hand_zoom,
             guide=guide,
-            **meta,
+            **asdict(meta),
         )
         pipe.load_seconds["motion"] = time.perf_counter() - start
         return pipe
@@ -175,8 +169,7 @@ class SignPipeline:
             for name, src in (("renderer", self.renderer_dir), ("backtranslator", self.backtranslator_dir)):
                 if src is not None:
                     shutil.copytree(src, tmp / name)
-            meta = {"pipeline_type": "signgen-pipeline", "default_lang": self.default_lang, "default_renderer": self.default_renderer}
-            (tmp / PIPELINE_FILE).write_text(json.dumps(meta, indent=2) + "\n")
+            write_config(tmp, type(self).__name__, PipelineConfig(self.default_lang, self.default_renderer), filename=PIPELINE_FILE)
             if directory.exists():
                 shutil.rmtree(directory)
             tmp.rename(directory)
@@ -196,22 +189,36 @@ class SignPipeline:
 
         if lang is not None and lang not in self.languages:
             raise SigngenError(f"unknown sign language {lang!r}; this model knows {', '.join(self.languages)}")
-        if renderer is not None and renderer not in RENDERERS:
-            raise SigngenError(f"unknown renderer {renderer!r}; choose one of {', '.join(RENDERERS)}")
-        if renderer == "diffusion" and self.renderer_dir is None and not _shipped_renderer().exists():
-            raise SigngenError("renderer diffusion: this pipeline has no renderer/ directory; train one or pick avatar or skeleton")
+        if renderer is not None:
+            entry = RENDERERS.get(renderer)
+            if entry.extra.get("model") and self._renderer_model(renderer) is None:
+                raise SigngenError(f"renderer {renderer}: this pipeline has no renderer/ directory; train one or pick avatar or skeleton")
+
+    def _renderer_model(self, kind: str) -> Path | None:
+        """The model directory a backend that reads one (registered with model=...) uses: this pipeline's
+        renderer/ directory, else the backend's installed default; None if neither exists."""
+        from .render import RENDERERS
+
+        extra = RENDERERS.get(kind).extra
+        if not extra.get("model"):
+            return None
+        if self.renderer_dir is not None:
+            return self.renderer_dir
+        default = extra.get("default_model")
+        return Path(default) if default is not None and Path(default).exists() else None
 
     def renderer(self, kind: str | None = None, steps: int | None = None, seed: int = 0):
-        """The (cached) renderer backend `kind`; the diffusion one uses this pipeline's renderer/ directory."""
-        from .render import make_renderer
+        """The (cached) renderer backend `kind`, built from `render.renderer_config` with this pipeline's size,
+        device and hand close-up; a backend that reads a model uses this pipeline's renderer/ directory."""
+        from .render import RENDERERS, renderer_config
 
         kind = kind or self.default_renderer
-        key = (kind, steps, seed) if kind == "diffusion" else (kind, self.hand_zoom)
+        model_dir = self._renderer_model(kind)
+        cfg = renderer_config(kind, size=self.size, steps=steps, seed=seed, device=self.device, hand_zoom=self.hand_zoom,
+                              model_dir=str(model_dir) if model_dir is not None else None)
+        key = (kind, repr(cfg))  # one backend per distinct config
         if key not in self._renderers:
-            model_dir = self.renderer_dir if kind == "diffusion" else None
-            self._renderers[key] = make_renderer(
-                kind, model_dir=model_dir, size=self.size, steps=steps, seed=seed, device=self.device, hand_zoom=self.hand_zoom
-            )
+            self._renderers[key] = RENDERERS.build(kind, cfg)
         return self._renderers[key]
 
     def pose(

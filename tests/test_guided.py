@@ -16,7 +16,8 @@ from signgen.motion.generate import generate_pose, plan
 from signgen.motion.guided import LexiconGuide, slot_weights
 from signgen.motion.inpaint import Known
 from signgen.motion.model import MotionModel
-from signgen.pipeline import SHIPPED, SignPipeline
+from signgen.shipped import MOTION
+from signgen.pipeline import SignPipeline
 from signgen.pose import array_to_pose, pose_to_array, read_pose, write_pose
 from signgen.pose.skeleton import component_slices, num_joints
 from signgen.pose.tensors import hands_to_wrist
@@ -28,7 +29,7 @@ FINGERS = slice(RIGHT.start + 1, RIGHT.stop)
 
 @pytest.fixture(scope="module")
 def shipped():
-    return MotionModel.from_pretrained(SHIPPED / "motion")
+    return MotionModel.from_pretrained(MOTION)
 
 
 def untrained_model() -> MotionModel:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from pose_format import Pose
 
+import signgen
 from signgen.cli import main
 from signgen.errors import SigngenError
 from signgen.pipeline import SignPipeline
@@ -34,7 +35,9 @@ def test_cli_help_imports_no_heavy_library():
 
 def test_pipeline_directory_layout_and_defaults(tiny_pipeline_dir, pipe):
     meta = json.loads((tiny_pipeline_dir / "pipeline.json").read_text())
-    assert meta == {"pipeline_type": "signgen-pipeline", "default_lang": "ase", "default_renderer": "avatar"}
+    assert meta == {"_class_name": "SignPipeline", "_signgen_version": signgen.__version__, "default_lang": "ase",
+                    "default_renderer": "avatar"}
+    assert type(signgen.load_model(tiny_pipeline_dir)) is SignPipeline  # a pipeline directory loads by its class name too
     assert {p.name for p in (tiny_pipeline_dir / "motion").iterdir()} >= {"config.json", "model.safetensors"}
     assert pipe.languages == ["ase", "gsg"] and pipe.default_lang == "ase" and pipe.default_renderer == "avatar"
 
@@ -98,7 +101,10 @@ def test_from_pretrained_refuses_bad_directories(tmp_path):
     with pytest.raises(SigngenError, match="no motion model in motion/"):
         SignPipeline.from_pretrained(tmp_path)
     (tmp_path / "pipeline.json").write_text("{not json")
-    with pytest.raises(SigngenError, match="not valid JSON"):
+    with pytest.raises(SigngenError, match="pipeline.json: unreadable"):
+        SignPipeline.from_pretrained(tmp_path)
+    (tmp_path / "pipeline.json").write_text('{"_class_name": "MotionModel"}')
+    with pytest.raises(SigngenError, match="holds a MotionModel, not a pipeline"):
         SignPipeline.from_pretrained(tmp_path)
 
 

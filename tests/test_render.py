@@ -20,7 +20,7 @@ def canonical_pose(frames: int = 6) -> Pose:
 
 
 def test_renderer_names():
-    assert RENDERERS == ("skeleton", "avatar", "diffusion", "mesh")
+    assert RENDERERS.names()[:4] == ["skeleton", "avatar", "diffusion", "mesh"]
 
 
 def test_skeleton_backend_draws_frames():
@@ -163,7 +163,7 @@ def _tiny_render(tmp_path, model_dir, pose_path):
     from signgen.video import read_video_frames
 
     out = tmp_path / "d.mp4"
-    assert main(["render", str(pose_path), "-o", str(out), "--renderer", "diffusion", "--model", str(model_dir),
+    assert main(["render", str(pose_path), "-o", str(out), "--renderer", "diffusion", "--renderer-model", str(model_dir),
                  "--size", "64", "--steps", "2", "--side-by-side", "--quiet"]) == 0
     frames, fps = read_video_frames(out)
     assert frames.shape[1:] == (64, 128, 3) and fps == pytest.approx(25)
@@ -268,11 +268,11 @@ def test_render_bad_inputs_are_one_line_errors(case, tmp_path, capsys):
         (tmp_path / "bad.pose").write_bytes(b"\x00\x01garbage")
         args[1] = str(tmp_path / "bad.pose")
     elif case == "missing-model":
-        args += ["--renderer", "diffusion", "--model", str(tmp_path / "nomodel")]
+        args += ["--renderer", "diffusion", "--renderer-model", str(tmp_path / "nomodel")]
     elif case == "model-missing-part":
         (tmp_path / "m").mkdir()
         (tmp_path / "m" / "config.json").write_text('{"_class_name": "RendererModel"}')
-        args += ["--renderer", "diffusion", "--model", str(tmp_path / "m")]
+        args += ["--renderer", "diffusion", "--renderer-model", str(tmp_path / "m")]
     elif case == "bad-size":
         args += ["--size", "99999"]
     else:

@@ -193,7 +193,7 @@ def test_render_cli_mesh_backend_fits_and_draws_a_pose(model_dir, motion, tmp_pa
     x, mask, _ = motion
     write_pose(array_to_pose(x[:6], mask[:6]), tmp_path / "x.pose")
     out = tmp_path / "x.mp4"
-    assert main(["render", str(tmp_path / "x.pose"), "-o", str(out), "--renderer", "mesh", "--model", str(model_dir),
+    assert main(["render", str(tmp_path / "x.pose"), "-o", str(out), "--renderer", "mesh", "--renderer-model", str(model_dir),
                  "--size", "96", "--quiet"]) == 0
     frames, _ = read_video_frames(out)
     assert frames.shape[:3] == (6, 96, 96) and frames.std() > 5  # a drawn mesh, not a blank frame

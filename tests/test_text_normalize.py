@@ -70,9 +70,9 @@ def test_the_shipped_lexicon_has_no_digits_so_the_shipped_model_refuses_them():
     assert words and not any(c.isdigit() for w in words for c in w)
 
     from signgen.motion.model import MotionModel
-    from signgen.pipeline import SHIPPED
+    from signgen import shipped
 
-    model = MotionModel.from_pretrained(SHIPPED / "motion")
+    model = MotionModel.from_pretrained(shipped.MOTION)
     assert model.text_encoder.normalize("Hello, world!").text == "hello world"
     with pytest.raises(SigngenError, match="digits 1 2 3"):
         model.text_encoder.normalize("123")

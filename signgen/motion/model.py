@@ -17,7 +17,7 @@ from ..errors import SigngenError
 from ..pose.skeleton import component_slices, joint_index
 from ..pose.normalizer import Normalizer
 from ..pose.tensors import NormStats, hands_from_wrist, hands_to_wrist
-from ..text.encoders import build_text_encoder
+from ..text.encoders import build_text_encoder, is_pretrained, reads_letters
 from .config import MotionConfig
 
 WEIGHTS_FILE = "model.safetensors"
@@ -51,8 +51,8 @@ class MotionModel(nn.Module):
         self.visibility_out = nn.Linear(d, j)
         self.duration = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, 1))
         if cfg.letter_durations:
-            if cfg.text.kind != "char" or cfg.denoiser.align_sigma <= 0:
-                raise SigngenError("letter_durations needs text.kind=char and denoiser.align_sigma > 0 (or set letter_durations=false)")
+            if not reads_letters(cfg.text.kind) or cfg.denoiser.align_sigma <= 0:
+                raise SigngenError("letter_durations needs a letter encoder (text.kind=char) and denoiser.align_sigma > 0 (or set letter_durations=false)")
             self.token_duration = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, 1))
         # start as "predict the mean pose": zero the output layer
         nn.init.zeros_(self.pose_out.weight)
@@ -195,7 +195,7 @@ class MotionModel(nn.Module):
 
     def _is_frozen_pretrained(self, key: str) -> bool:
         # a frozen pretrained text encoder is referenced by config (kind/path), not copied into the checkpoint
-        return key.startswith("text_encoder.model.") and self.cfg.text.kind != "char" and self.cfg.text.freeze
+        return key.startswith("text_encoder.model.") and is_pretrained(self.cfg.text.kind) and self.cfg.text.freeze
 
     @classmethod
     def from_pretrained(cls, directory: str | Path, device: str = "cpu") -> "MotionModel":

@@ -15,6 +15,7 @@ from ..corpus import Corpus
 from ..errors import SigngenError
 from ..pose.augment import AugmentConfig, random_augment
 from ..pose.tensors import NormStats
+from ..text.encoders import reads_letters
 from ..train import TrainConfig, Task, run
 from .config import MotionConfig
 from .diffusion import make_scheduler, sample, training_loss
@@ -220,10 +221,10 @@ def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | 
     corpus.store(progress=progress)  # built (with a progress bar) the first time, or when the corpus changed
     mcfg = cfg.model
     mcfg.languages = corpus.signed_languages
-    if mcfg.text.kind == "char" and not mcfg.text.alphabet:
+    if reads_letters(mcfg.text.kind) and not mcfg.text.alphabet:
         mcfg.text.alphabet = "".join(sorted({c for s in corpus.samples for c in " ".join(s.text.lower().split())}))
-    if mcfg.letter_durations and mcfg.text.kind != "char":
-        print(f"letter_durations needs the character encoder (text.kind={mcfg.text.kind}); training with letter_durations=false")
+    if mcfg.letter_durations and not reads_letters(mcfg.text.kind):
+        print(f"letter_durations needs a letter encoder (text.kind={mcfg.text.kind}); training with letter_durations=false")
         mcfg.letter_durations = False
     if mcfg.letter_durations and not any(s.char_durations() is not None for s in corpus.split("train")):
         print(f"{corpus_dir}: no letter timing (manifest `durations`) in the train split; training with letter_durations=false")

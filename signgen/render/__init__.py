@@ -1,4 +1,5 @@
-"""Pose -> signer video. One interface (`Renderer.render(pose) -> (T, size, size, 3) uint8 RGB`), three backends.
+"""Pose -> signer video. One interface (`Renderer.render(pose) -> (T, size, size, 3) uint8 RGB`), a registry of
+backends (`RENDERERS`: a name, a config dataclass and a factory each; add one with `RENDERERS.register`).
 
 - `skeleton`: pose-format's skeleton drawing, for debugging.
 - `avatar`: a procedural cartoon signer (filled limbs, palms with fingers, a face that follows the face points).
@@ -15,10 +16,23 @@ import numpy as np
 from pose_format import Pose
 
 from ..errors import SigngenError
+from .. import shipped
+from ..registry import Registry
 
-RENDERERS = ("skeleton", "avatar", "diffusion", "mesh")
-DEFAULT_RENDERER = Path(__file__).resolve().parent.parent / "models" / "renderer"
 MIN_SIZE, MAX_SIZE = 32, 1024
+
+# name -> config dataclass + factory(cfg). `model` names the pipeline directory's subfolder a backend reads its
+# weights from (SignPipeline passes it as `model_dir`); `default_model` is used when a pipeline has none.
+RENDERERS = Registry("renderer", "signgen.renderers", presets="render")
+RENDERERS.register("skeleton", "signgen.render.skeleton:SkeletonRenderer.from_config", "signgen.render.skeleton:SkeletonConfig",
+                   help="pose-format's limb drawing, for debugging")
+RENDERERS.register("avatar", "signgen.render.avatar:AvatarRenderer.from_config", "signgen.render.avatar:AvatarConfig",
+                   help="a procedural cartoon signer (fast on CPU)")
+RENDERERS.register("diffusion", "signgen.render.diffusion:DiffusionRenderer.from_config",
+                   "signgen.render.diffusion:DiffusionRendererConfig", help="pose-conditioned latent diffusion",
+                   model="renderer", default_model=shipped.RENDERER)
+RENDERERS.register("mesh", "signgen.render.mesh:MeshRenderer.from_config", "signgen.render.mesh:MeshConfig",
+                   help="an SMPL-X fit rasterized on the CPU (model_dir: your SMPL-X folder)")
 
 
 @runtime_checkable
@@ -36,36 +50,20 @@ def check_size(size: int) -> int:
     return int(size)
 
 
-def make_renderer(
-    kind: str,
-    model_dir: str | Path | None = None,
-    size: int = 256,
-    steps: int | None = None,
-    seed: int = 0,
-    device: str | None = None,
-    hand_zoom: bool = False,
-) -> Renderer:
-    """Build a renderer backend by name; `model_dir` is the diffusion model (default: shipped) or, for `mesh`,
-    the SMPL-X model folder; `steps`/`seed`/`device` only matter for `diffusion`; `hand_zoom` (avatar and
-    skeleton) adds a close-up of the signing hand in the top-right corner (`render.closeup`)."""
-    size = check_size(size)
-    if kind == "skeleton":
-        from .skeleton import SkeletonRenderer
-
-        return SkeletonRenderer(size=size, hand_zoom=hand_zoom)
-    if kind == "avatar":
-        from .avatar import AvatarRenderer
-
-        return AvatarRenderer(size=size, hand_zoom=hand_zoom)
-    if kind == "diffusion":
-        from .diffusion import DiffusionRenderer
-
-        return DiffusionRenderer.from_pretrained(model_dir or DEFAULT_RENDERER, size=size, steps=steps, seed=seed, device=device)
-    if kind == "mesh":
-        from .mesh import MeshRenderer
-
-        return MeshRenderer(model_dir, size=size)
-    raise SigngenError(f"unknown renderer {kind!r}; choose one of {', '.join(RENDERERS)}")
+def renderer_config(kind: str, preset: str | Path | None = None, overrides: tuple[str, ...] = (), **options):
+    """The config of renderer `kind` (`Registry.configure`: defaults, a configs/render/ preset or YAML path,
+    `key=value` overrides, then the `options` its config has), with its frame size checked."""
+    cfg = RENDERERS.configure(kind, preset, overrides, **options)
+    if hasattr(cfg, "size"):
+        check_size(cfg.size)
+    return cfg
 
 
-__all__ = ["RENDERERS", "DEFAULT_RENDERER", "Renderer", "make_renderer", "check_size"]
+def make_renderer(kind: str, preset: str | Path | None = None, overrides: tuple[str, ...] = (), **options) -> Renderer:
+    """Build renderer backend `kind` (see `RENDERERS`) from `renderer_config(kind, preset, overrides, **options)`.
+    Common options: size, hand_zoom (avatar, skeleton: a close-up of the signing hand), model_dir (diffusion:
+    a renderer directory, default the shipped one; mesh: the SMPL-X folder), steps, seed, device (diffusion)."""
+    return RENDERERS.build(kind, renderer_config(kind, preset, overrides, **options))
+
+
+__all__ = ["RENDERERS", "Renderer", "make_renderer", "renderer_config", "check_size"]

@@ -39,7 +39,17 @@ class AvatarStyle:
     outline: tuple = (140, 95, 75)  # finger outlines (hand close-up only)
 
 
+@dataclass
+class AvatarConfig:
+    size: int = 256  # frame size in pixels
+    hand_zoom: bool = False  # add a close-up of the signing hand in the top-right corner
+
+
 class AvatarRenderer:
+    @classmethod
+    def from_config(cls, cfg: AvatarConfig) -> "AvatarRenderer":
+        return cls(size=cfg.size, hand_zoom=cfg.hand_zoom)
+
     def __init__(self, size: int = 256, fps: float = 25.0, style: AvatarStyle = AvatarStyle(), hand_zoom: bool = False):
         self.size, self.fps, self.style, self.hand_zoom = size, fps, style, hand_zoom
         self.unit = size * 0.32  # shoulder width in pixels

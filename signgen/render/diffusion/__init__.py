@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 from pose_format import Pose
@@ -12,7 +14,23 @@ from ..frames import pose_arrays
 from ..posemap import posemaps
 
 
+@dataclass
+class DiffusionRendererConfig:
+    model_dir: Optional[str] = None  # a trained renderer directory (default: the shipped one)
+    size: int = 256  # output frame size in pixels (the model renders at its own size, then resizes)
+    steps: Optional[int] = None  # denoising steps (default: the model's)
+    seed: int = 0
+    device: Optional[str] = None
+
+
 class DiffusionRenderer:
+    @classmethod
+    def from_config(cls, cfg: DiffusionRendererConfig) -> "DiffusionRenderer":
+        from ... import shipped
+
+        return cls.from_pretrained(cfg.model_dir or shipped.RENDERER, size=cfg.size, steps=cfg.steps, seed=cfg.seed,
+                                   device=cfg.device)
+
     def __init__(self, model, size: int = 256, steps: int | None = None, seed: int = 0, signer: int = 0):
         self.model, self.size, self.steps, self.seed, self.signer = model, size, steps, seed, signer
         self.fps = 25.0
