@@ -4,7 +4,7 @@
       manifest.csv        one row per sample (MANIFEST_COLUMNS; `durations` may be absent or empty)
       poses/<id>.pose     canonical poses (178 points, 3D, 25 fps, normalized)
       stats.safetensors   per-joint mean/std over the train split
-      corpus.json         how it was built (builder, config, counts)
+      corpus.json         layout_version, and how it was built (builder, config, counts)
 
 Whatever built the corpus (the starter builder, video extraction, importers), training sees only this.
 """
@@ -27,6 +27,7 @@ from .pose.tensors import NormStats, pose_to_array
 
 MANIFEST = "manifest.csv"
 INFO = "corpus.json"
+LAYOUT_VERSION = 1  # of this layout; corpus.json records the version that wrote a corpus
 SPLITS = ("train", "val", "test")
 
 
@@ -117,6 +118,10 @@ class Corpus:
         self.samples = read_manifest(self.root / MANIFEST)
         info_path = self.root / INFO
         self.info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}
+        version = self.info.get("layout_version", LAYOUT_VERSION)  # a hand-made corpus may have no corpus.json
+        if version != LAYOUT_VERSION:
+            raise SigngenError(f"{self.root}: corpus layout version {version}, this signgen reads {LAYOUT_VERSION}; "
+                               "rebuild the corpus with this signgen")
         self._store = None
 
     def split(self, name: str) -> list[Sample]:
@@ -176,5 +181,5 @@ def finalize(root: str | Path, samples: list[Sample], info: dict, stats_split: s
     elif any(s.split == stats_split for s in samples):  # a corpus of val/test only (e.g. one imported split) has none
         NormStats.from_arrays(corpus.iter_arrays(stats_split)).save(root)
     counts = {split: sum(s.split == split for s in samples) for split in sorted({s.split for s in samples})}
-    atomic_write_text(root / INFO, json.dumps({**info, "counts": counts}, indent=2, ensure_ascii=False))
+    atomic_write_text(root / INFO, json.dumps({"layout_version": LAYOUT_VERSION, **info, "counts": counts}, indent=2, ensure_ascii=False))
     return Corpus(root)
