@@ -168,7 +168,7 @@ def _builtin() -> Lexicon:
 def _load_clip(root: Path, entry: Entry, key: str) -> Clip:
     from pose_format import Pose
 
-    from .pose import read_pose, to_canonical
+    from .pose import canonical, read_pose
     from .pose.tensors import pose_to_array
 
     path = root / entry.path
@@ -187,7 +187,7 @@ def _load_clip(root: Path, entry: Entry, key: str) -> Clip:
         pose = Pose(pose.header, pose.body[first:last])
     if len(pose.body.data) == 0:
         raise SigngenError(f"lexicon {root}: {entry.path} (for {entry.words!r}) has no frames in {entry.start_ms}-{entry.end_ms} ms")
-    x, mask = pose_to_array(to_canonical(pose), source=str(path))
+    x, mask = pose_to_array(canonical(pose, str(path)), source=str(path))
     a, b = active_span(x, mask)
     return Clip(key, x[a:b], mask[a:b], (x[:a], mask[:a]), (x[b:], mask[b:]))
 

@@ -110,7 +110,7 @@ def test_reduced_holistic_in_pixels_is_normalized_before_use(tmp_path):
     Holistic) must be shoulder-normalized before rendering or evaluation, not taken as it is."""
     from pose_format.pose_header import PoseHeaderDimensions
 
-    from signgen.cli import load_canonical
+    from signgen.pose import read_canonical
     from signgen.pose.skeleton import is_canonical_normalized
     from signgen.pose.tensors import pose_to_array
 
@@ -123,6 +123,6 @@ def test_reduced_holistic_in_pixels_is_normalized_before_use(tmp_path):
     path = tmp_path / "pixels.pose"
     with open(path, "wb") as f:
         pixels.write(f)
-    x, _ = pose_to_array(load_canonical(path))
+    x, _ = pose_to_array(read_canonical(path))
     ref, _ = pose_to_array(canonical)
     assert np.abs(x[..., :2] - ref[..., :2]).max() < 1e-3

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..pose.skeleton import to_canonical
+from ..pose.skeleton import canonical
 from ..pose.tensors import pose_to_array
 
 
@@ -32,7 +32,7 @@ def lookup_pose(text: str, spoken: str, signed: str) -> tuple[np.ndarray, np.nda
     with contextlib.redirect_stdout(io.StringIO()):  # it prints progress for every word
         poses = [_fingerspelling().lookup(w, w, spoken, signed).pose for w in text.split()]
         pose = poses[0] if len(poses) == 1 else concatenate_poses(poses, max_sign_seconds=None)
-    return pose_to_array(to_canonical(pose))
+    return pose_to_array(canonical(pose, f"spoken-to-signed lookup of {text!r}"))
 
 
 @lru_cache(maxsize=1)
@@ -57,4 +57,4 @@ def capped_pose(text: str, spoken: str, signed: str) -> tuple[np.ndarray, np.nda
     with contextlib.redirect_stdout(io.StringIO()):
         glosses = text_to_gloss(text, spoken)
         pose = gloss_to_pose(glosses[0], _no_sign_lexicon(), spoken, signed).pose
-    return pose_to_array(to_canonical(pose))
+    return pose_to_array(canonical(pose, f"spoken-to-signed text_to_gloss/gloss_to_pose of {text!r}"))

@@ -86,7 +86,7 @@ def shuffled(texts: list[str]) -> list[str]:
 
 def directory_poses(poses_dir: str | Path, samples: list[Sample]) -> tuple[Arrays, str]:
     """Read `<id>.pose` for every sample; other skeletons/fps are converted to canonical, and the note says so."""
-    from ..pose import read_pose, to_canonical
+    from ..pose import canonical, read_pose
     from ..pose.skeleton import is_canonical_normalized
     from ..pose.tensors import pose_to_array
 
@@ -100,14 +100,15 @@ def directory_poses(poses_dir: str | Path, samples: list[Sample]) -> tuple[Array
     out: Arrays = []
     converted = set()
     for s in samples:
-        pose = read_pose(d / f"{s.id}.pose")
+        path = d / f"{s.id}.pose"
+        pose = read_pose(path)
         if pose.body.data.shape[0] == 0:
             raise SigngenError(f"{d / (s.id + '.pose')}: empty prediction (0 frames); the system produced no pose for {s.text!r}")
         if not is_canonical_normalized(pose):  # other skeleton, frame rate, or not shoulder-normalized (pixels)
             converted.add(f"{pose.body.data.shape[2]} points at {pose.body.fps:g} fps"
                           + ("" if pose.header.dimensions.width == 1 else f", {pose.header.dimensions.width}x{pose.header.dimensions.height} px"))
-            pose = to_canonical(pose)
-        out.append(pose_to_array(pose, source=str(d / f"{s.id}.pose")))
+        pose = canonical(pose, str(path))
+        out.append(pose_to_array(pose, source=str(path)))
     note = f"converted to the canonical 178-point 25 fps skeleton from: {', '.join(sorted(converted))}" if converted else ""
     return out, note
 

@@ -76,7 +76,7 @@ class Keep:
 def edit_known(model, pose, keep: Keep, source: str = "--edit") -> tuple[Known, int]:
     """(held values, frames) for regenerating a canonical pose with `keep` of it held."""
     if not is_canonical(pose.header):
-        raise SigngenError(f"{source}: not in the canonical skeleton; read it with signgen.cli.load_canonical")
+        raise SigngenError(f"{source}: not in the canonical skeleton; read it with signgen.pose.read_canonical")
     x, mask = pose_to_array(pose, source=source)
     frames = len(x)
     longest = model.cfg.denoiser.max_frames

@@ -30,6 +30,13 @@ def read_pose(path: str | Path) -> Pose:
     return pose
 
 
+def read_canonical(path: str | Path) -> Pose:
+    """Read any `.pose` signgen understands (Holistic, reduced Holistic, OpenPose-137, canonical) in canonical form."""
+    from .skeleton import canonical
+
+    return canonical(read_pose(path), str(path))
+
+
 def usual_file_mode(fd: int) -> None:
     """Give a file from tempfile.mkstemp (created 0600) the mode a plain open() would: 0666 less the umask,
     so an output renamed into place is as readable as any other file the user writes."""

@@ -215,3 +215,16 @@ def to_canonical(pose: Pose, fps: float = CANONICAL_FPS, normalized: bool = True
     pose = _first_person_3d(pose)
     pose = resample(pose, fps)
     return normalize(pose) if normalized else pose
+
+
+def canonical(pose: Pose, source: str = "pose") -> Pose:
+    """Any pose signgen reads, in canonical form: returned as it is when it already is canonical (178 points,
+    25 fps, shoulder-normalized), else converted by `to_canonical`. Errors are one line naming `source`."""
+    if pose.body.data.shape[0] == 0:
+        raise SigngenError(f"{source}: pose has zero frames; it holds no signing, re-export it")
+    if is_canonical_normalized(pose):
+        return pose
+    try:
+        return to_canonical(pose)
+    except SigngenError as e:
+        raise SigngenError(f"{source}: {e}") from None

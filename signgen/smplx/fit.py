@@ -293,17 +293,13 @@ def load_fit(path: str | Path) -> dict:
 
 def keypoints_from_pose(path: str | Path) -> tuple[np.ndarray, np.ndarray, float]:
     """Canonical 3D keypoints (T, J, 3), mask (T, J) and fps of a `.pose`; 2D poses are refused."""
-    from ..pose import pose_to_array, read_pose, to_canonical
+    from ..pose import canonical, pose_to_array, read_pose
 
     pose = read_pose(path)
     if pose.body.data.shape[-1] < 3:
         raise SigngenError(f"{path}: has {pose.body.data.shape[-1]}D points; SMPL-X fitting needs 3D keypoints "
                            "(MediaPipe Holistic or `signgen pose` output)")
-    try:
-        pose = to_canonical(pose)
-    except SigngenError as e:
-        raise SigngenError(f"{path}: {e}") from None
-    x, mask = pose_to_array(pose, str(path))
+    x, mask = pose_to_array(canonical(pose, str(path)), str(path))
     if not mask.any():
         raise SigngenError(f"{path}: no detected keypoints in any frame; nothing to fit")
     if np.abs(x[..., 2][mask]).max() < 1e-6:
