@@ -123,7 +123,6 @@ class SignPipeline:
         `guided` (default): hold real signers' handshapes from the built-in fingerspelling lexicon, plus the
         whole signs of a user `lexicon` directory (spoken-to-signed's index.csv layout), wherever they cover
         the language; `guided=False` is pure generation."""
-        from .artifact import CONFIG_FILE
         from .motion.guided import LexiconGuide
         from .motion.model import MotionModel
 
@@ -132,18 +131,12 @@ class SignPipeline:
         guide = LexiconGuide.load(lexicon) if guided else None
 
         root = Path(path).expanduser() if path is not None else shipped.MODELS
-        if not root.is_dir():
-            raise SigngenError(f"{root}: no such pipeline directory; pass --model DIR with motion/ (and renderer/) inside")
         meta = PipelineConfig()
         if (root / PIPELINE_FILE).exists():
             meta = read_config(root, cls.__name__, PipelineConfig, "pipeline", filename=PIPELINE_FILE)
-        if (root / "motion").is_dir():
-            motion_dir = root / "motion"
-        elif (root / CONFIG_FILE).exists():  # a bare motion model, e.g. runs/motion/model
-            motion_dir, root = root, None
-        else:
-            hint = " (the shipped motion model is not installed)" if path is None else ""
-            raise SigngenError(f"{root}: no motion model in motion/{hint}; train one (signgen train motion) and pass --model DIR")
+        motion_dir = shipped.motion_dir(path)
+        if motion_dir == root:  # a bare motion model, e.g. runs/motion/model: no renderer or reader beside it
+            root = None
         start = time.perf_counter()
         model = MotionModel.from_pretrained(motion_dir, device=device or "cpu")
         pipe = cls(

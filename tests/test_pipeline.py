@@ -150,3 +150,25 @@ def test_default_renderer_is_the_avatar(pipe):
     assert out.renderer == "avatar" and out.frames.shape == (10, 64, 64, 3)
     skeleton = pipe("die", lang="gsg", renderer="skeleton", steps=2, frames=10).frames
     assert not np.array_equal(out.frames, skeleton)  # a different drawing of the same pose
+
+
+def test_model_flag_means_one_thing_in_every_command(tiny_pipeline_dir, tmp_path, capsys):
+    """--model is a pipeline directory or a bare motion model wherever it appears (text, pose, serve, eval)."""
+    from signgen import shipped
+
+    assert shipped.motion_dir(tiny_pipeline_dir) == tiny_pipeline_dir / "motion"
+    assert shipped.motion_dir(tiny_pipeline_dir / "motion") == tiny_pipeline_dir / "motion"
+    assert shipped.motion_dir(None) == shipped.MOTION
+    outputs = []
+    for model in (tiny_pipeline_dir, tiny_pipeline_dir / "motion"):
+        out = tmp_path / f"{model.name}.pose"
+        assert main(["pose", "the", "-o", str(out), "--model", str(model), "--steps", "2", "--frames", "8", "--no-lexicon"]) == 0
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+    for args, expect in [(["--model", str(tmp_path / "missing")], "no such pipeline directory or motion model"),
+                         (["--model", str(tmp_path)], "no motion model in motion/ and no config.json")]:
+        capsys.readouterr()
+        for command in (["pose", "the", "-o", str(tmp_path / "x.pose")], ["eval", "--corpus", str(tmp_path)]):
+            assert main([*command, *args]) == 2
+            err = capsys.readouterr().err
+            assert expect in err and err.count("\n") == 1, err

@@ -85,11 +85,11 @@ def view_box(verts: np.ndarray, owner: np.ndarray, margin: float = 0.08) -> tupl
 def render_mesh(fit_npz_or_params, model_dir: str | Path, size: int = 256, progress: bool = False) -> np.ndarray:
     """Frames (T, H, W, 3) uint8 of the fitted mesh; `fit_npz_or_params` is a `signgen smplx fit` npz or its dict."""
     from ..progress import progress_bar
+    from ..render import check_size
 
     from .fit import load_fit
 
-    if not 32 <= size <= 2048:
-        raise SigngenError(f"size {size}: choose between 32 and 2048 pixels")
+    check_size(size)
     params = load_fit(fit_npz_or_params) if isinstance(fit_npz_or_params, (str, Path)) else fit_npz_or_params
     verts, faces, owner = mesh_vertices(params, model_dir)
     box = view_box(verts, owner)
