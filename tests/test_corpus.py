@@ -150,3 +150,18 @@ def test_double_letters_slide_the_signing_arm_outward_and_back():
     # a text without a doubled letter is left exactly as composed
     assert starter.double_letters("help me", "en", "ase") == []
     assert np.array_equal(starter.slide_double_letters(x, mask, [], durations, 0.25), x)
+
+
+def test_corpus_json_carries_the_layout_version(small_corpus, tmp_path):
+    import json
+    import shutil
+
+    from signgen.corpus import INFO, LAYOUT_VERSION
+
+    assert json.loads((small_corpus.root / INFO).read_text())["layout_version"] == LAYOUT_VERSION
+    other = tmp_path / "corpus"
+    shutil.copytree(small_corpus.root, other, ignore=shutil.ignore_patterns("store"))
+    info = json.loads((other / INFO).read_text())
+    (other / INFO).write_text(json.dumps({**info, "layout_version": LAYOUT_VERSION + 1}))
+    with pytest.raises(SigngenError, match=f"corpus layout version {LAYOUT_VERSION + 1}, this signgen reads {LAYOUT_VERSION}"):
+        Corpus(other)

@@ -321,3 +321,19 @@ def test_quality_metrics_on_known_videos(tmp_path):
     assert fid(a, a, path) == pytest.approx(0, abs=1e-3) and fid(a, b, path) > 1
     with pytest.raises(SigngenError, match="not found"):
         fid(a, b, tmp_path / "missing.pt")
+
+
+def test_frames_directory_carries_its_layout_version(frames_dir, tmp_path):
+    import json
+    import shutil
+
+    from signgen.render.framesdir import INFO, LAYOUT_VERSION, read_clips
+
+    assert json.loads((frames_dir / INFO).read_text()) == {"layout_version": LAYOUT_VERSION}
+    other = tmp_path / "frames"
+    shutil.copytree(frames_dir, other)
+    (other / INFO).write_text(json.dumps({"layout_version": LAYOUT_VERSION + 1}))
+    with pytest.raises(SigngenError, match=f"frames layout version {LAYOUT_VERSION + 1}, this signgen reads {LAYOUT_VERSION}"):
+        read_clips(other)
+    (other / INFO).unlink()  # a hand-made directory without frames.json is read by its clips.csv
+    assert read_clips(other) == read_clips(frames_dir)

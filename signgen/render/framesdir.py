@@ -2,6 +2,7 @@
 
 Layout (real frames from video data prep use the same):
 
+    DIR/frames.json          {"layout_version": 1}   (a hand-made directory may leave it out)
     DIR/clips.csv            clip,signer,split,frames   (split: train | val)
     DIR/<clip>/pose.pose     canonical pose; frame t of the pose belongs to image t
     DIR/<clip>/000000.png    RGB frames, square (other sizes are centre-cropped and resized when loaded)
@@ -19,6 +20,8 @@ import numpy as np
 from ..errors import SigngenError
 
 CLIPS = "clips.csv"
+INFO = "frames.json"
+LAYOUT_VERSION = 1  # of this layout; frames.json records the version that wrote a frames directory
 FIELDS = ["clip", "signer", "split", "frames"]
 
 # Avatar "signers": different clothes/skin/hair, so the signer embedding has something to learn.
@@ -38,6 +41,17 @@ class Clip:
 
 
 def read_clips(root: str | Path) -> list[Clip]:
+    import json
+
+    info = Path(root) / INFO
+    if info.exists():
+        try:
+            version = json.loads(info.read_text(encoding="utf-8")).get("layout_version")
+        except (ValueError, AttributeError):
+            raise SigngenError(f"{info}: unreadable; remake the frames directory with `signgen data frames`") from None
+        if version != LAYOUT_VERSION:
+            raise SigngenError(f"{root}: frames layout version {version}, this signgen reads {LAYOUT_VERSION}; "
+                               "remake it with `signgen data frames`")
     path = Path(root) / CLIPS
     if not path.exists():
         raise SigngenError(f"{root}: no {CLIPS} there; make a frames directory with `signgen data frames` (layout in docs/renderer.md)")
@@ -57,7 +71,9 @@ def read_clips(root: str | Path) -> list[Clip]:
 
 
 def write_clips(root: str | Path, clips: list[Clip]) -> None:
+    """Write clips.csv and frames.json (the layout version)."""
     import io
+    import json
 
     from ..pose.io import atomic_write_bytes
 
@@ -67,6 +83,7 @@ def write_clips(root: str | Path, clips: list[Clip]) -> None:
     for c in clips:
         w.writerow(vars(c))
     atomic_write_bytes(Path(root) / CLIPS, buf.getvalue().encode())
+    atomic_write_bytes(Path(root) / INFO, json.dumps({"layout_version": LAYOUT_VERSION}).encode())
 
 
 def load_clip(root: str | Path, clip: Clip, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
