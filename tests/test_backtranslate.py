@@ -64,6 +64,16 @@ def test_ctc_head_trains_and_decodes(small_corpus, tmp_path):
     assert len(out) == 1 and isinstance(out[0], str)
 
 
+def test_heads_are_looked_up_by_name(small_corpus, tmp_path):
+    from signgen.backtranslate.heads import READER_HEADS
+    from signgen.errors import SigngenError
+
+    assert {"seq2seq", "ctc"} <= set(READER_HEADS.names())
+    cfg = load_config(BacktranslatorTrainConfig, "tiny", ["model.head=crayon"], group="backtranslator")
+    with pytest.raises(SigngenError, match="unknown back-translator head 'crayon'; choose one of seq2seq, ctc"):
+        train_backtranslator(small_corpus.root, cfg, tmp_path, progress=False)
+
+
 def test_seq2seq_learns_to_read_a_few_words(small_corpus, tmp_path):
     """Enough steps on four training words must beat chance: the model really reads the hands."""
     cfg = load_config(BacktranslatorTrainConfig, "tiny",

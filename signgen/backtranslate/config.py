@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 @dataclass
 class BacktranslatorConfig:
-    head: str = "seq2seq"  # seq2seq (BART encoder-decoder, beam search) | ctc (encoder + CTC, for spelling/gloss targets)
+    head: str = "seq2seq"  # a heads.READER_HEADS name: seq2seq (BART encoder-decoder, beam search) | ctc (encoder + CTC, for spelling/gloss targets)
     # zscore: per-joint z-scores of the selected components' positions (corpus statistics);
     # hands: each hand's joints relative to its wrist in units of its own size, its wrist relative to the
     # shoulders, and the upper body: a letter's handshape stays the same wherever the arm is.

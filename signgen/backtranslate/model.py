@@ -3,7 +3,7 @@
 A convolutional front end turns each frame's selected joints (normalized xyz plus a visibility flag) into
 one embedding per `stride` frames and adds a signed-language embedding. The rest is transformers: a BART
 encoder-decoder fed with `inputs_embeds` and decoded with its `generate()` beam search (`head: seq2seq`),
-or the BART encoder with a CTC head (`head: ctc`) for spelling and gloss targets.
+or the BART encoder with a CTC head (`head: ctc`) for spelling and gloss targets (heads: `heads.READER_HEADS`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..artifact import read_config, write_config
@@ -60,10 +59,12 @@ def hand_features(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
 class Backtranslator(nn.Module):
     def __init__(self, cfg: BacktranslatorConfig, tokenizer, stats: NormStats | None = None):
         super().__init__()
-        from transformers import BartConfig, BartForConditionalGeneration
-        from transformers.models.bart.modeling_bart import BartEncoder
+        from transformers import BartConfig
+
+        from .heads import READER_HEADS
 
         self.cfg, self.tokenizer = cfg, tokenizer
+        self.head = READER_HEADS.build(cfg.head, cfg)  # before any module is built: an unknown head fails first
         self.normalizer = Normalizer(num_joints())  # the training data's statistics (what `zscore` features use)
         if stats is not None:
             self.normalizer.set(stats)
@@ -90,13 +91,7 @@ class Backtranslator(nn.Module):
             eos_token_id=tokenizer.eos_token_id, decoder_start_token_id=tokenizer.bos_token_id,
             forced_eos_token_id=None, scale_embedding=False,
         )
-        if cfg.head == "seq2seq":
-            self.seq2seq = BartForConditionalGeneration(bart)
-        elif cfg.head == "ctc":
-            self.encoder = BartEncoder(bart)
-            self.ctc = nn.Linear(cfg.dim, len(tokenizer))  # the pad id doubles as the CTC blank
-        else:
-            raise SigngenError(f"back-translator head '{cfg.head}': choose seq2seq or ctc")
+        self.head.build(self, bart)
 
     @property
     def stats(self) -> NormStats:
@@ -152,19 +147,8 @@ class Backtranslator(nn.Module):
     # ---- training ----------------------------------------------------------------------------
     def forward(self, batch: dict):
         embeds, mask = self.embed(batch["feats"], batch["frame_mask"], batch["langs"])
-        labels = batch["labels"]
-        if self.cfg.head == "seq2seq":
-            loss = self.seq2seq(inputs_embeds=embeds, attention_mask=mask, labels=labels).loss
-        else:
-            logp = self._ctc_logits(embeds, mask).log_softmax(-1).transpose(0, 1).float()
-            targets = labels[:, :-1]  # drop </s>
-            keep = (targets >= 0) & (targets != self.tokenizer.eos_token_id)
-            loss = F.ctc_loss(logp, targets.clamp(min=0), mask.sum(1), keep.sum(1),
-                              blank=self.tokenizer.pad_token_id, zero_infinity=True)
+        loss = self.head.loss(self, embeds, mask, batch["labels"])
         return loss, {"loss": loss.item()}
-
-    def _ctc_logits(self, embeds, mask):
-        return self.ctc(self.encoder(inputs_embeds=embeds, attention_mask=mask).last_hidden_state)
 
     # ---- inference ---------------------------------------------------------------------------
     @torch.no_grad()
@@ -181,16 +165,7 @@ class Backtranslator(nn.Module):
         for start in range(0, len(arrays), batch_size):
             feats, fm = self.features(arrays[start : start + batch_size])
             embeds, mask = self.embed(feats.to(device), fm.to(device), langs[start : start + batch_size])
-            if self.cfg.head == "seq2seq":
-                ids = self.seq2seq.generate(inputs_embeds=embeds, attention_mask=mask, num_beams=beams or self.cfg.beams,
-                                            max_new_tokens=self.cfg.max_target, do_sample=False)
-                out += [normalize_text(t) for t in self.tokenizer.batch_decode(ids, skip_special_tokens=True)]
-            else:
-                best = self._ctc_logits(embeds, mask).argmax(-1).cpu().numpy()
-                lengths = mask.sum(1).cpu().numpy()
-                for row, n in zip(best, lengths):
-                    ids = [int(t) for k, t in enumerate(row[:n]) if t != self.tokenizer.pad_token_id and (k == 0 or t != row[k - 1])]
-                    out.append(normalize_text(self.tokenizer.decode(ids, skip_special_tokens=True)))
+            out += self.head.decode(self, embeds, mask, beams or self.cfg.beams)
         return out
 
     def check_corpus(self, signed_languages: list[str], texts: list[str], source: str, max_unknown: float = 0.1) -> list[str]:
