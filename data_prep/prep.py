@@ -15,7 +15,6 @@ A failing clip never stops the run; every file is written atomically.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import os
@@ -24,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from signgen.corpus import Sample, finalize
+from signgen.corpus import Sample, finalize, hash_split
 from signgen.errors import SigngenError
 from signgen.pose.io import atomic_write_text, read_progress_log
 
@@ -79,12 +78,12 @@ class PrepConfig:
             raise SigngenError("spoken_language and signed_language are not set; pass e.g. spoken_language=en signed_language=ase")
 
 
-def hash_split(clip: Clip, cfg: PrepConfig) -> str:
+def clip_split(clip: Clip, cfg: PrepConfig) -> str:
+    """The clip's own split if it names one, else a split by hash of its text, id or signer (`cfg.split_by`)."""
     if clip.split:
         return clip.split
     key = {"text": clip.text.lower(), "id": clip.id, "signer": clip.signer or clip.id}[cfg.split_by]
-    u = int.from_bytes(hashlib.sha256(f"{cfg.seed}:{key}".encode("utf-8")).digest()[:8], "big") / 2**64
-    return "test" if u < cfg.test_fraction else "val" if u < cfg.test_fraction + cfg.val_fraction else "train"
+    return hash_split(key, cfg.seed, cfg.val_fraction, cfg.test_fraction)
 
 
 def load_source_pose(clip: Clip, cfg: PrepConfig):
@@ -142,7 +141,7 @@ def process_clip(clip: dict, root: str, cfg: PrepConfig) -> dict:
             write_pose(source, Path(root) / "raw" / f"{clip.id}.pose")
         rel = f"poses/{clip.id}.pose"
         write_pose(canonical, Path(root) / rel)
-        sample = Sample(clip.id, hash_split(clip, cfg), clip.text, cfg.spoken_language, cfg.signed_language, rel,
+        sample = Sample(clip.id, clip_split(clip, cfg), clip.text, cfg.spoken_language, cfg.signed_language, rel,
                         frames_of(canonical), float(canonical.body.fps), f"{clip.kind}:{clip.origin}")
         record.update(status="ok", sample=asdict(sample), rates=rates, source_frames=n, source_fps=float(source.body.fps))
     except ClipError as e:

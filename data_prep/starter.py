@@ -21,7 +21,7 @@ from typing import Optional
 import numpy as np
 
 from data_prep.resumable import finished_rows, run_tasks
-from signgen.corpus import Corpus, Sample, finalize, format_durations, hash_split
+from signgen.corpus import Corpus, Sample, finalize, format_durations, hash_seed, hash_split
 from signgen.errors import SigngenError
 from signgen.pose.augment import AugmentConfig, random_augment
 from signgen.pose.io import write_pose
@@ -304,7 +304,7 @@ def _build_task(task: dict, root: str, cfg: StarterConfig) -> list[dict]:
         x = slide_double_letters(x, mask, doubles, np.asarray(durations) * len(x) / raw_frames, cfg.double_letter_slide)
     copies = [(x, mask)]
     if task["split"] == "train" and cfg.augment_copies > 0:
-        rng = np.random.default_rng(int(hashlib.sha1(f"{cfg.seed}:{_sample_id(task)}".encode()).hexdigest()[:8], 16))
+        rng = np.random.default_rng(hash_seed(cfg.seed, _sample_id(task)))
         copies += [random_augment(x, mask, cfg.augment, rng) for _ in range(cfg.augment_copies)]
     rows = []
     for k, (xa, ma) in enumerate(copies):

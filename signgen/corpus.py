@@ -60,6 +60,12 @@ def hash_unit(*parts) -> float:
     return int.from_bytes(hashlib.sha256(":".join(map(str, parts)).encode()).digest()[:8], "big") / 2**64
 
 
+def hash_seed(*parts) -> int:
+    """A 32-bit seed fixed by `parts` (sha1 of them joined by ':'), e.g. (seed, step, rank) for a training
+    batch's random numbers: the same on every machine, run and worker."""
+    return int(hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()[:8], 16)
+
+
 def hash_split(key: str, seed, val_fraction: float, test_fraction: float) -> str:
     """The split of `key` (a word, say) in a split by hash: test, val or train, the same in every corpus built
     with the same seed and fractions."""

@@ -347,12 +347,12 @@ def test_generic_csv_with_pose_files_videos_and_hash_split(tmp_path, astronaut_v
 
 
 def test_hash_split_is_deterministic_and_keeps_a_sentence_in_one_split():
-    from data_prep.prep import hash_split
+    from data_prep.prep import clip_split
 
     c = cfg(val_fraction=0.2, test_fraction=0.2)
     clips = [sources.Clip(f"id{i}", f"Sentence {i % 30}", "", "video", "x") for i in range(300)]
-    splits = [hash_split(k, c) for k in clips]
-    assert splits == [hash_split(k, c) for k in clips]
+    splits = [clip_split(k, c) for k in clips]
+    assert splits == [clip_split(k, c) for k in clips]
     by_text: dict[str, set] = {}
     for k, s in zip(clips, splits):
         by_text.setdefault(k.text.lower(), set()).add(s)

@@ -8,14 +8,13 @@ held-out words, names and phrases are never seen. Either way it sees only record
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from ..corpus import Corpus
+from ..corpus import Corpus, hash_seed
 from ..pose.augment import AugmentConfig, random_augment
 from ..train import TrainConfig, Task, run
 from .config import BacktranslatorConfig
@@ -34,10 +33,6 @@ class BacktranslatorTrainConfig:
     source: str = "corpus"  # corpus (--corpus DIR) | lexicon (fingerspelling composed from the lexicon)
     spelling: SpellingConfig = field(default_factory=SpellingConfig)  # source: lexicon
     spelling_augment: SpellingAugment = field(default_factory=SpellingAugment)  # source: lexicon
-
-
-def _seed(*parts) -> int:
-    return int(hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()[:8], 16)
 
 
 def _batch(model: Backtranslator, items, rng, cfg: BacktranslatorTrainConfig) -> dict:
@@ -72,7 +67,7 @@ def train_backtranslator(corpus_dir: str | Path | None, cfg: BacktranslatorTrain
     model = Backtranslator(mcfg, tokenizer, corpus.stats)
 
     def batch(step: int, rank: int) -> dict:
-        rng = np.random.default_rng(_seed(cfg.train.seed, step, rank))
+        rng = np.random.default_rng(hash_seed(cfg.train.seed, step, rank))
         idx = rng.integers(0, len(train), cfg.train.batch_size)
         return _batch(model, [train[i] for i in idx], rng, cfg)
 
@@ -142,7 +137,7 @@ def train_letter_reader(cfg: BacktranslatorTrainConfig, out_dir: str | Path, pro
                 return item
 
     def batch(step: int, rank: int) -> dict:
-        rng = np.random.default_rng(_seed(cfg.train.seed, step, rank))
+        rng = np.random.default_rng(hash_seed(cfg.train.seed, step, rank))
         return _batch(model, [sample(rng) for _ in range(cfg.train.batch_size)], None, cfg)
 
     def validate(raw: Backtranslator, out: Path, step: int) -> dict:

@@ -189,11 +189,11 @@ class MotionModel(nn.Module):
 
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        state = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items() if not self._is_frozen_pretrained(k)}
+        state = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items() if not self.is_frozen_pretrained(k)}
         save_file(state, str(directory / WEIGHTS_FILE))
         write_config(directory, type(self).__name__, self.cfg)
 
-    def _is_frozen_pretrained(self, key: str) -> bool:
+    def is_frozen_pretrained(self, key: str) -> bool:
         # a frozen pretrained text encoder is referenced by config (kind/path), not copied into the checkpoint
         return key.startswith("text_encoder.model.") and is_pretrained(self.cfg.text.kind) and self.cfg.text.freeze
 
@@ -211,7 +211,7 @@ class MotionModel(nn.Module):
             missing, unexpected = model.load_state_dict(state, strict=False)
         except RuntimeError:  # tensor shapes differ from what the config builds
             missing, unexpected = ["(shape mismatch)"], []
-        missing = [k for k in missing if not model._is_frozen_pretrained(k)]
+        missing = [k for k in missing if not model.is_frozen_pretrained(k)]
         if missing or unexpected:
             raise SigngenError(
                 f"{directory}: weights do not match the config ({len(missing)} missing, {len(unexpected)} unexpected tensors); "

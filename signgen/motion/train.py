@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -11,7 +10,7 @@ import numpy as np
 import torch
 
 from ..config import config_from_dict
-from ..corpus import Corpus
+from ..corpus import Corpus, hash_seed
 from ..errors import SigngenError
 from ..pose.augment import AugmentConfig, random_augment
 from ..pose.tensors import NormStats
@@ -118,10 +117,10 @@ def global_batch_share(data: MotionData, cfg: MotionTrainConfig, step: int, rank
     (batch_size samples per process) is one length group drawn from the step's seed, cut into `world` equal
     parts, so processes never draw overlapping groups and one process gets exactly the batch it always did."""
     b = cfg.train.batch_size
-    rng = np.random.default_rng(_seed(cfg.train.seed, step, 0))
+    rng = np.random.default_rng(hash_seed(cfg.train.seed, step, 0))
     idx = data.length_group(rng, b * world, cfg.length_groups)[rank * b : (rank + 1) * b]
     if rank:
-        rng = np.random.default_rng(_seed(cfg.train.seed, step, rank))
+        rng = np.random.default_rng(hash_seed(cfg.train.seed, step, rank))
     return idx, rng
 
 
@@ -194,12 +193,8 @@ def init_weights(model: MotionModel, directory: str | Path) -> None:
             "corpus languages and alphabet it was trained with"
         )
     missing = model.load_state_dict(state, strict=False).missing_keys
-    fresh = sorted({k.rsplit(".", 1)[0] for k in missing if not model._is_frozen_pretrained(k)})
+    fresh = sorted({k.rsplit(".", 1)[0] for k in missing if not model.is_frozen_pretrained(k)})
     print(f"initialized from {directory}" + (f"; new modules start fresh: {', '.join(fresh)}" if fresh else ""))
-
-
-def _seed(*parts) -> int:
-    return int(hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()[:8], 16)
 
 
 def _backtranslation_cer(model: MotionModel, reader, items) -> float:

@@ -11,7 +11,6 @@ Layout (real frames from video data prep use the same):
 from __future__ import annotations
 
 import csv
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,7 +113,7 @@ def make_avatar_frames(corpus_dir: str | Path, out: str | Path, size: int = 128,
     from PIL import Image
     from ..progress import progress_bar
 
-    from ..corpus import Corpus
+    from ..corpus import Corpus, hash_seed
     from ..pose.io import write_pose
     from ..pose.tensors import array_to_pose
     from .avatar import AvatarRenderer, AvatarStyle
@@ -131,7 +130,7 @@ def make_avatar_frames(corpus_dir: str | Path, out: str | Path, size: int = 128,
     renderers = [AvatarRenderer(size, style=AvatarStyle(**SIGNER_STYLES[k])) for k in range(signers)]
     done: list[Clip] = []
     for s in progress_bar(picks, desc="frames", unit="clip", disable=not progress):
-        h = int(hashlib.sha1(s.id.encode()).hexdigest()[:8], 16)
+        h = hash_seed(s.id)
         signer = h % signers
         split = "val" if (h >> 8) % 1000 < val_fraction * 1000 else "train"
         d = out / s.id

@@ -4,7 +4,6 @@ Both phases run on the shared loop (`signgen.train.run`): Accelerate, EMA, check
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ...corpus import hash_seed
 from ...errors import SigngenError
 from ...train import TrainConfig, Task, run
 from ..framesdir import load_clip, read_clips
@@ -27,10 +27,6 @@ class RendererTrainConfig:
     train: TrainConfig = field(default_factory=lambda: TrainConfig(steps=4000, batch_size=16, lr=5e-4, warmup=100))
     val_frames: int = 8  # frames of one val clip sampled into each sample grid
     max_frames_per_clip: int = 0  # 0 = all
-
-
-def _seed(*parts) -> int:
-    return int(hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()[:8], 16)
 
 
 class PairData:
@@ -96,7 +92,7 @@ def _train_vae(train: PairData, val: PairData, cfg: RendererTrainConfig, out: Pa
     tc = cfg.vae_train
 
     def batch(step, rank):
-        rng = np.random.default_rng(_seed(tc.seed, "vae", step, rank))
+        rng = np.random.default_rng(hash_seed(tc.seed, "vae", step, rank))
         return {"image": train.images(rng.integers(0, len(train), tc.batch_size))}
 
     def validate(raw, o, step):
@@ -182,7 +178,7 @@ def train_renderer(frames_dir: str | Path, cfg: RendererTrainConfig, out_dir: st
     tc = cfg.train
 
     def batch(step, rank):
-        rng = np.random.default_rng(_seed(tc.seed, "diffusion", step, rank))
+        rng = np.random.default_rng(hash_seed(tc.seed, "diffusion", step, rank))
         idx = rng.integers(0, len(train), tc.batch_size)
         prev = latents[np.maximum(idx - 1, 0)].clone()
         none = torch.from_numpy(train.first[idx] | (rng.random(len(idx)) < mcfg.prev_drop))
