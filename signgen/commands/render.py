@@ -36,7 +36,7 @@ def cmd_render(args: argparse.Namespace) -> None:
 def cmd_show(args: argparse.Namespace) -> None:
     from ..render import check_size
     from ..video import contact_sheet, write_mp4
-    from ..visualize import skeleton_frames
+    from ..render.skeleton import skeleton_frames
 
     check_size(args.size)
     pose, title = _show_pose(args)

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..pose.skeleton import canonical_header, component_slices, joint_index
 
-# Same framing as `signgen.visualize.to_pixels`: shoulder width = 0.32 of the frame, shoulders at 40% height.
+# Where the shoulders land: shoulder width = 0.32 of the frame, shoulders at 40% height (every drawer uses this).
 SHOULDER_FRAC, SHOULDER_Y = 0.32, 0.40
 
 # MediaPipe face-mesh indices (kept by reduce_holistic's FACEMESH_CONTOURS). "Right" is the signer's right.
