@@ -32,7 +32,7 @@ _OPENPOSE_BODY = {
 # indices that lie on FACEMESH_CONTOURS: jaw line, brows, eye outlines, outer and inner lips. OpenPose
 # nose and pupil points have no contour counterpart, and contour points without a 68-point counterpart
 # stay masked (confidence 0): they are missing, not zero.
-_FACE68_TO_MEDIAPIPE = {
+FACE68_TO_MEDIAPIPE = {
     **dict(zip(range(0, 17), [127, 234, 93, 132, 58, 172, 136, 149, 152, 378, 365, 397, 288, 361, 323, 454, 356])),
     **dict(zip(range(17, 27), [70, 63, 105, 66, 107, 336, 296, 334, 293, 300])),
     **dict(zip(range(36, 48), [33, 160, 158, 133, 153, 144, 362, 385, 387, 263, 373, 380])),
@@ -138,7 +138,7 @@ def _from_openpose(pose: Pose) -> Pose:
             k = [c.points for c in target.components if c.name == component][0].index(point)
             pairs.append((j, header.get_point_index(src_component.name, src_component.points[k])))
         elif component == "FACE_LANDMARKS":
-            inverse = {mp: d for d, mp in _FACE68_TO_MEDIAPIPE.items()}
+            inverse = {mp: d for d, mp in FACE68_TO_MEDIAPIPE.items()}
             d = inverse.get(int(point))
             if d is not None and d in face_by_number:
                 pairs.append((j, header.get_point_index("face_keypoints_2d", face_by_number[d])))
@@ -228,3 +228,31 @@ def canonical(pose: Pose, source: str = "pose") -> Pose:
         return to_canonical(pose)
     except SigngenError as e:
         raise SigngenError(f"{source}: {e}") from None
+
+
+HANDS = ("RIGHT", "LEFT")  # the signer's
+
+
+def hand_centres(x: np.ndarray, mask: np.ndarray, side: str, min_points: int = 5) -> np.ndarray:
+    """(T, 2) canonical x/y centre of the signer's `side` hand per frame; NaN where fewer than `min_points`
+    of its joints are seen."""
+    sl = component_slices()[f"{side}_HAND_LANDMARKS"]
+    seen = mask[:, sl].sum(1)
+    centre = (x[:, sl, :2] * mask[:, sl, None]).sum(1) / np.maximum(seen, 1)[:, None]
+    return np.where((seen >= min_points)[:, None], centre, np.nan)
+
+
+def signing_hand(x: np.ndarray, mask: np.ndarray) -> str | None:
+    """"RIGHT" or "LEFT": the hand that signs in canonical arrays (T, J, 3) / (T, J), the one held higher on
+    average while visible and seen more often (the other hangs at the side or is missing); None when neither
+    hand is ever seen."""
+    best, best_score = None, None
+    for side in HANDS:
+        centre = hand_centres(x, mask, side)
+        present = ~np.isnan(centre[:, 0])
+        if not present.any():
+            continue
+        score = -np.nanmean(centre[:, 1]) + 0.5 * present.mean()  # higher (smaller y) and more often seen wins
+        if best_score is None or score > best_score:
+            best, best_score = side, score
+    return best

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layout import SHOULDER_FRAC, SHOULDER_Y, hand_slice
+from ..pose.skeleton import hand_centres, signing_hand
+from .layout import SHOULDER_FRAC, SHOULDER_Y
 
 FRACTION = 0.42  # side of the close-up, as a fraction of the frame
 FIELD = 0.75  # how much of the body it shows across, in shoulder widths
@@ -19,21 +20,12 @@ SMOOTH = 6  # it follows the hand's centre averaged over +-6 frames (about half 
 def signing_hand_track(x: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
     """(T, 2) canonical x/y centre of the signing hand, smoothed over time; None if no hand is ever seen.
 
-    The signing hand is the one held higher on average while visible (the other hangs at the side or is
-    missing); frames where it is missing take the nearest frame's centre."""
-    best, best_height = None, None
-    for side in ("RIGHT", "LEFT"):
-        sl = hand_slice(side)
-        seen = mask[:, sl].sum(1)  # (T,)
-        present = seen >= 5
-        if not present.any():
-            continue
-        centre = np.where(present[:, None], (x[:, sl, :2] * mask[:, sl, None]).sum(1) / np.maximum(seen, 1)[:, None], np.nan)
-        height = -np.nanmean(centre[:, 1]) + 0.5 * present.mean()  # higher (smaller y) and more often seen wins
-        if best_height is None or height > best_height:
-            best, best_height = centre, height
-    if best is None:
+    The signing hand is `signgen.pose.skeleton.signing_hand`'s; frames where it is missing take the nearest
+    frame's centre."""
+    side = signing_hand(x, mask)
+    if side is None:
         return None
+    best = hand_centres(x, mask, side)
     known = np.flatnonzero(~np.isnan(best[:, 0]))
     filled = best[known[np.abs(np.arange(len(best))[:, None] - known[None]).argmin(1)]]
     kernel = np.ones(2 * SMOOTH + 1) / (2 * SMOOTH + 1)

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..pose.skeleton import _FACE68_TO_MEDIAPIPE, joint_index
+from ..pose.skeleton import FACE68_TO_MEDIAPIPE, joint_index
 from .layout import body_index, face_group, group_center, hand_slice, to_pixels
 
 # COCO-18 keypoints: 0 nose, 1 neck, 2-4 right arm, 5-7 left arm, 8-10 right leg, 11-13 left leg, 14/15 eyes, 16/17 ears.
@@ -34,7 +34,7 @@ HAND_COLORS = [tuple(int(round(255 * c)) for c in colorsys.hsv_to_rgb(i / len(HA
 @lru_cache(maxsize=1)
 def face68_indices() -> np.ndarray:
     """Canonical joints that have an OpenPose 68-point face counterpart (jaw, brows, eyes, lips)."""
-    return np.array([joint_index("FACE_LANDMARKS", str(mp)) for mp in _FACE68_TO_MEDIAPIPE.values()])
+    return np.array([joint_index("FACE_LANDMARKS", str(mp)) for mp in FACE68_TO_MEDIAPIPE.values()])
 
 
 def coco18(xy: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

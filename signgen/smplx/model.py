@@ -37,9 +37,9 @@ _FIRST_LANDMARK = 76  # iBUG-68 point 17
 @lru_cache(maxsize=1)
 def correspondence() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(canonical joint indices, SMPL-X output indices, part id 0 body / 1 hands / 2 face) of every fitted point."""
-    from ..pose.skeleton import _FACE68_TO_MEDIAPIPE, point_names, canonical_header
+    from ..pose.skeleton import FACE68_TO_MEDIAPIPE, point_names, canonical_header
 
-    face68 = {mp: d for d, mp in _FACE68_TO_MEDIAPIPE.items()}
+    face68 = {mp: d for d, mp in FACE68_TO_MEDIAPIPE.items()}
     src, dst, part = [], [], []
     for j, (comp, point) in enumerate(point_names(canonical_header())):
         if comp == "POSE_LANDMARKS" and point in _BODY:
