@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import asdict
 from pathlib import Path
 
-from data_prep.resumable import finished_rows, run_tasks
+from data_prep.resumable import finished_records, run_tasks
 from signgen.backtranslate.spelling import HELDOUT_SETS, SpellingConfig, vocabulary
 from signgen.corpus import Sample, finalize
 from signgen.eval.baselines import lookup_pose
@@ -62,7 +62,7 @@ def build(root: str | Path, cfg: SpellingConfig | None = None, workers: int = 0,
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     tasks = plan(cfg)
-    done = finished_rows(root)
+    done = finished_records(root)
     todo = [t for t in tasks if not all(f"{t['id']}@{s}" in done for s in SPEEDS)]
     bar = progress_bar(total=len(tasks), initial=len(tasks) - len(todo), desc="held-out corpus", unit="text", disable=not progress)
     run_tasks(root, todo, _build, (str(root),), done, bar, workers)

@@ -25,12 +25,12 @@ from typing import Callable, Iterable, Optional
 
 from signgen.corpus import Sample, finalize, hash_split
 from signgen.errors import SigngenError
-from signgen.pose.io import atomic_write_text, read_progress_log
+from signgen.pose.io import atomic_write_text
 
 from .holistic import HolisticConfig
+from .resumable import finished_records, progress_log, run_pool
 from .sources import Clip, Problem
 
-PROGRESS = "progress.jsonl"
 SETTINGS = "prep.json"
 FAILURES = "failures.csv"
 QUALITY_CSV = "quality.csv"
@@ -160,58 +160,23 @@ def _settings(cfg: PrepConfig) -> str:
     return json.dumps(keep, sort_keys=True)
 
 
-def _read_progress(root: Path) -> dict[str, dict]:
-    return {rec["id"]: rec for rec in read_progress_log(root / PROGRESS)
-            if rec.get("status") == "ok" and (root / rec["sample"]["pose_path"]).exists()}
+def _clip_pose_path(rec: dict) -> Optional[str]:
+    """The canonical pose of a finished clip's progress record; None for a failed clip."""
+    return rec["sample"]["pose_path"] if rec.get("status") == "ok" else None
+
+
+def _worker_died(clip: dict) -> dict:
+    """The progress record of a clip that killed its worker process, also when re-run alone."""
+    return {"id": clip["id"], "input": clip["path"], "origin": clip["origin"], "status": "failed",
+            "reason": "the worker process died on this clip (crash or out of memory)", "seconds": 0.0}
 
 
 def _run_process(todo: list[Clip], root: Path, cfg: PrepConfig, workers: int, record: Callable[[dict], None]) -> None:
-    if workers == 1:
-        for clip in todo:
-            record(process_clip(asdict(clip), str(root), cfg))
-        return
     import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from concurrent.futures.process import BrokenProcessPool
 
     # spawn: the parent may hold MediaPipe/torch threads, which fork would copy in a broken state
-    def new_pool(n: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
-
-    pool = new_pool(workers)
-    suspects: list[Clip] = []  # clips in flight when a worker process died (crash, out of memory)
-    try:
-        queue = list(reversed(todo))
-        pending: dict = {}
-        while queue or pending or suspects:
-            if suspects and not pending:
-                # re-run each suspect alone, so a clip that kills its worker is the only one reported
-                clip = suspects.pop()
-                try:
-                    with new_pool(1) as single:
-                        record(single.submit(process_clip, asdict(clip), str(root), cfg).result())
-                except BrokenProcessPool:
-                    record({"id": clip.id, "input": clip.path, "origin": clip.origin, "status": "failed",
-                            "reason": "the worker process died on this clip (crash or out of memory)", "seconds": 0.0})
-                continue
-            while queue and len(pending) < 2 * workers:  # bounded in flight: memory stays flat on 100k clips
-                clip = queue.pop()
-                pending[pool.submit(process_clip, asdict(clip), str(root), cfg)] = clip
-            finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-            for fut in finished:
-                clip = pending.pop(fut)
-                try:
-                    record(fut.result())
-                except BrokenProcessPool:
-                    suspects.append(clip)
-            if suspects and pending:  # the pool is broken: every other clip in flight is a suspect too
-                suspects.extend(pending.values())
-                pending.clear()
-            if suspects:
-                pool.shutdown(wait=False, cancel_futures=True)
-                pool = new_pool(workers)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    run_pool([asdict(clip) for clip in todo], process_clip, (str(root), cfg), workers, record,
+             mp_context=multiprocessing.get_context("spawn"), on_crash=_worker_died)
 
 
 def _run_ray(todo: list[Clip], root: Path, cfg: PrepConfig, workers: int, record: Callable[[dict], None]) -> None:
@@ -337,18 +302,17 @@ def prepare(clips: Iterable[Clip], problems: list[Problem], root: str | Path, cf
     if not clips:
         _write_reports(root, [], [asdict(p) for p in problems])
         raise SigngenError(f"{root}: no row points to an importable clip; see {root / FAILURES}")
-    done = _read_progress(root)
+    done = finished_records(root, _clip_pose_path)
     wanted = {c.id for c in clips}
     todo = [c for c in clips if c.id not in done]
     workers = min(cfg.workers or os.cpu_count() or 1, max(len(todo), 1))
     failed: dict[str, dict] = {}
     stats = {"frames": 0, "t0": time.perf_counter()}
     bar = progress_bar(total=len(clips), initial=len(clips) - len(todo), desc=builder, unit="clip", disable=not progress)
-    with open(root / PROGRESS, "a", encoding="utf-8") as log:
+    with progress_log(root) as append:
 
         def record(rec: dict) -> None:
-            log.write(json.dumps(rec, ensure_ascii=False) + "\n")
-            log.flush()
+            append([rec])
             if rec["status"] == "ok":
                 done[rec["id"]] = rec
                 stats["frames"] += rec["source_frames"]

@@ -20,7 +20,7 @@ from typing import Optional
 
 import numpy as np
 
-from data_prep.resumable import finished_rows, run_tasks
+from data_prep.resumable import finished_records, run_tasks
 from signgen.corpus import Corpus, Sample, finalize, format_durations, hash_seed, hash_split
 from signgen.errors import SigngenError
 from signgen.pose.augment import AugmentConfig, random_augment
@@ -329,7 +329,7 @@ def build(cfg: StarterConfig, root: str | Path, progress: bool = True) -> Corpus
     build_file.write_text(settings, encoding="utf-8")
 
     tasks = plan(cfg)
-    done = finished_rows(root)
+    done = finished_records(root)
     copies = lambda t: 1 + (cfg.augment_copies if t["split"] == "train" else 0)  # noqa: E731
     todo = [t for t in tasks if not all(_sample_id(t, k) in done for k in range(copies(t)))]
     bar = progress_bar(total=len(tasks), initial=len(tasks) - len(todo), desc="starter corpus", unit="sample", disable=not progress)
