@@ -10,13 +10,12 @@ from. Each text is written at three speeds; the splits are `<set>@<speed>`: freq
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict
 from pathlib import Path
 
 from data_prep.resumable import finished_records, run_tasks
 from signgen.backtranslate.spelling import HELDOUT_SETS, SpellingConfig, vocabulary
-from signgen.corpus import Sample, finalize
+from signgen.corpus import Sample, finalize, text_digest
 from signgen.eval.baselines import lookup_pose
 from signgen.lexicon import Lexicon
 from signgen.pose.augment import change_speed
@@ -36,8 +35,7 @@ def plan(cfg: SpellingConfig) -> list[dict]:
     for pair, sets in vocab.items():
         for name in HELDOUT_SETS:
             for text in sets[name]:
-                digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
-                tasks.append({"pair": pair, "set": name, "text": text, "id": f"{pair}-{name}-{digest}"})
+                tasks.append({"pair": pair, "set": name, "text": text, "id": f"{pair}-{name}-{text_digest(text)}"})
     return tasks
 
 

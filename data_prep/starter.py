@@ -9,7 +9,6 @@ and a phrase only uses words of its own split. Letters are composed with spoken-
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import random
@@ -21,7 +20,7 @@ from typing import Optional
 import numpy as np
 
 from data_prep.resumable import finished_records, run_tasks
-from signgen.corpus import Corpus, Sample, finalize, format_durations, hash_seed, hash_split
+from signgen.corpus import Corpus, Sample, finalize, format_durations, hash_seed, hash_split, text_digest
 from signgen.errors import SigngenError
 from signgen.pose.augment import AugmentConfig, random_augment
 from signgen.pose.io import write_pose
@@ -162,8 +161,7 @@ def _split_weights(cfg: StarterConfig) -> dict[str, float]:
 
 
 def _sample_id(task: dict, copy: int = 0) -> str:
-    digest = hashlib.sha1(task["text"].encode("utf-8")).hexdigest()[:10]
-    base = f"{task['pair']}-{task['kind']}-{digest}"
+    base = f"{task['pair']}-{task['kind']}-{text_digest(task['text'])}"
     return base if copy == 0 else f"{base}-aug{copy}"
 
 

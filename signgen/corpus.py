@@ -66,6 +66,11 @@ def hash_seed(*parts) -> int:
     return int(hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()[:8], 16)
 
 
+def text_digest(text: str) -> str:
+    """10 hex digits of the sha1 of `text` (UTF-8): the part of a built sample's id that names its text."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+
+
 def hash_split(key: str, seed, val_fraction: float, test_fraction: float) -> str:
     """The split of `key` (a word, say) in a split by hash: test, val or train, the same in every corpus built
     with the same seed and fractions."""
