@@ -20,7 +20,7 @@ import argparse
 
 import numpy as np
 
-from data_prep.starter import double_letters
+from signgen.lexicon import Lexicon
 from signgen.corpus import Corpus
 from signgen.eval.letters import letter_moves, outward_wrist, predicted_letter_frames
 from signgen.motion.generate import generate_arrays
@@ -43,13 +43,13 @@ def main() -> None:
     if args.text:
         return one_text(model, args.text, args.lang, args.seeds)
     samples = [s for split in args.split.split(",") for s in corpus.split(split)]
-    samples = [s for s in samples if s.char_durations() is not None and double_letters(s.text, s.spoken_language, s.signed_language)]
+    samples = [s for s in samples if s.char_durations() is not None and Lexicon.builtin().double_letters(s.text, s.spoken_language, s.signed_language)]
     texts, langs = [s.text for s in samples], [s.signed_language for s in samples]
     generated = generate_arrays(model, texts, langs, seed=args.seed)
     predicted = predicted_letter_frames(model, texts, langs, [len(g[0]) for g in generated])
     rows = {"ground truth": ([], []), "model": ([], [])}
     for k, s in enumerate(samples):
-        doubles = double_letters(s.text, s.spoken_language, s.signed_language)
+        doubles = Lexicon.builtin().double_letters(s.text, s.spoken_language, s.signed_language)
         others = [i for i in range(len(s.text) - 1) if i not in doubles and " " not in s.text[i : i + 2]]
         x, mask = corpus.load(s)
         gen_x, gen_mask = generated[k]

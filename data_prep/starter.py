@@ -22,6 +22,7 @@ import numpy as np
 from data_prep.resumable import finished_records, run_tasks
 from signgen.corpus import Corpus, Sample, finalize, format_durations, hash_seed, hash_split, text_digest
 from signgen.errors import SigngenError
+from signgen.lexicon import Lexicon
 from signgen.pose.augment import AugmentConfig, random_augment
 from signgen.pose.io import write_pose
 from signgen.pose.skeleton import component_slices, joint_index, to_canonical
@@ -190,7 +191,7 @@ def compose_timed(text: str, spoken: str, signed: str):
         # Words are already trimmed and capped per letter; don't squeeze whole words into 0.8 s again.
         pose = poses[0] if len(poses) == 1 else concatenate_poses(poses, max_sign_seconds=None)
     try:
-        per_word = [_spread(lengths, pad, [len(k) for k in _letter_keys(w, spoken, signed)]) for w, (lengths, pad) in zip(words, pieces)]
+        per_word = [_spread(lengths, pad, [len(k) for k in Lexicon.builtin().spell(w, spoken, signed)]) for w, (lengths, pad) in zip(words, pieces)]
         durations = list(per_word[0])
         if len(words) > 1:  # each word's letters scaled to its trimmed piece; the space gets the join
             lengths, pad = joins[0]
@@ -198,7 +199,7 @@ def compose_timed(text: str, spoken: str, signed: str):
             for d, n in zip(per_word, lengths):
                 durations += [v * n / sum(d) for v in d] + [pad]
             durations.pop()
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, SigngenError):
         return pose, None
     if len(durations) != len(" ".join(words)) or abs(sum(durations) - len(pose.body.data)) > 0.5:
         return pose, None
@@ -223,17 +224,6 @@ def _watch_joins():
         smoothing.concatenate_poses = original
 
 
-def _letter_keys(word: str, spoken: str, signed: str) -> list[str]:
-    """The lexicon entries a word is spelled with, in order; longest entry first, as the lexicon looks them up."""
-    if not word:
-        return []
-    for key in _lookup().alphabets[spoken][signed]:
-        if key in word:
-            i = word.index(key)
-            return _letter_keys(word[:i], spoken, signed) + [key] + _letter_keys(word[i + len(key):], spoken, signed)
-    raise ValueError(f"{word!r} has no lexicon entry")
-
-
 def _spread(lengths: list[int], pad: int, key_chars: list[int]) -> list[float]:
     """Frames per character of one word: each piece plus half of the joins beside it, shared by the key's characters."""
     if len(lengths) != len(key_chars):
@@ -245,20 +235,8 @@ def _spread(lengths: list[int], pad: int, key_chars: list[int]) -> list[float]:
     return out
 
 
-def double_letters(text: str, spoken: str, signed: str) -> list[int]:
-    """Character positions i of `text` where a lexicon letter is followed by the same letter ("hello": [2]).
-    A multi-character lexicon letter (Spanish "ll") is one letter, not a double."""
-    out, pos = [], 0
-    for word in text.split(" "):
-        keys = _letter_keys(word, spoken, signed)
-        starts = np.cumsum([0] + [len(k) for k in keys])
-        out += [pos + int(starts[k]) for k in range(len(keys) - 1) if keys[k] == keys[k + 1] and len(keys[k]) == 1]
-        pos += len(word) + 1
-    return out
-
-
 def slide_double_letters(x: np.ndarray, mask: np.ndarray, doubles: list[int], durations: np.ndarray, slide: float) -> np.ndarray:
-    """Mark each doubled letter (character positions from `double_letters`) by sliding the signing arm sideways,
+    """Mark each doubled letter (character positions from `Lexicon.double_letters`) by sliding the signing arm sideways,
     away from the body, by `slide` shoulder widths: the hand moves over the change from the first to the second
     letter, holds there, and comes back while the next character forms. x: canonical (T, J, 3) poses;
     durations: frames of each character of the text."""
@@ -298,7 +276,7 @@ def _build_task(task: dict, root: str, cfg: StarterConfig) -> list[dict]:
     raw_frames = len(pose.body.data)
     x, mask = pose_to_array(to_canonical(pose))
     if durations is not None and cfg.double_letter_slide > 0:
-        doubles = double_letters(task["text"], spoken, signed)
+        doubles = Lexicon.builtin().double_letters(task["text"], spoken, signed)
         x = slide_double_letters(x, mask, doubles, np.asarray(durations) * len(x) / raw_frames, cfg.double_letter_slide)
     copies = [(x, mask)]
     if task["split"] == "train" and cfg.augment_copies > 0:

@@ -144,6 +144,17 @@ class Lexicon:
         split(word)
         return out
 
+    def double_letters(self, text: str, spoken: str, signed: str) -> list[int]:
+        """Character positions i of `text` where a letter is followed by the same letter ("hello": [2]). A
+        multi-character entry (Spanish "ll") is one letter, not a double."""
+        out, pos = [], 0
+        for word in text.split(" "):
+            keys = self.spell(word, spoken, signed) if word else []
+            starts = np.cumsum([0] + [len(k) for k in keys])
+            out += [pos + int(starts[k]) for k in range(len(keys) - 1) if keys[k] == keys[k + 1] and len(keys[k]) == 1]
+            pos += len(word) + 1
+        return out
+
     # ---- clips ----------------------------------------------------------------------------------
     def clip(self, key: str, spoken: str, signed: str) -> Clip:
         cache_key = (spoken, signed, key)

@@ -6,6 +6,7 @@ import pytest
 from data_prep import starter
 from data_prep.starter import build, plan
 from signgen.corpus import MANIFEST_COLUMNS, Corpus
+from signgen.lexicon import Lexicon
 from signgen.errors import SigngenError
 
 from .conftest import small_config
@@ -129,9 +130,9 @@ def test_double_letters_slide_the_signing_arm_outward_and_back():
     pose, durations = starter.compose_timed("hello", "en", "ase")
     x, mask = pose_to_array(to_canonical(pose))
     durations = np.asarray(durations) * len(x) / len(pose.body.data)
-    assert starter.double_letters("hello", "en", "ase") == [2]
-    assert starter.double_letters("all see", "en", "ase") == [1, 5]
-    assert starter.double_letters("llama", "es", "ssp") == []  # Spanish "ll" is one letter of the alphabet
+    assert Lexicon.builtin().double_letters("hello", "en", "ase") == [2]
+    assert Lexicon.builtin().double_letters("all see", "en", "ase") == [1, 5]
+    assert Lexicon.builtin().double_letters("llama", "es", "ssp") == []  # Spanish "ll" is one letter of the alphabet
     slid = starter.slide_double_letters(x, mask, [2], durations, 0.25)
     hand = component_slices()["RIGHT_HAND_LANDMARKS"]  # the lexicon's ASL signer spells with the right hand
     dx = slid[:, hand.start, 0] - x[:, hand.start, 0]
@@ -148,7 +149,7 @@ def test_double_letters_slide_the_signing_arm_outward_and_back():
     still = [j for j in range(x.shape[1]) if j not in moved]
     assert np.array_equal(slid[:, still], x[:, still]) and np.array_equal(slid[..., 1:], x[..., 1:])
     # a text without a doubled letter is left exactly as composed
-    assert starter.double_letters("help me", "en", "ase") == []
+    assert Lexicon.builtin().double_letters("help me", "en", "ase") == []
     assert np.array_equal(starter.slide_double_letters(x, mask, [], durations, 0.25), x)
 
 

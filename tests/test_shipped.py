@@ -15,7 +15,7 @@ MODELS = Path(__file__).resolve().parent.parent / "signgen" / "models"
 # below (seed 1: 0.286; the same poses frozen at their first frame: 0.843).
 SHIPPED_WORD_CER = 0.42
 # The shipped reader on the six held-out names: CER 0.088 / 0.158 / 0.053 at 1x / 0.5x / 2x (misses are doubled
-# letters, which the lookup spells as one long letter, and last letters); the reader shipped before it: 0.754.
+# letters, which the lookup spells as one long letter, and last letters).
 SHIPPED_READER_CER = 0.20
 
 
@@ -104,8 +104,8 @@ def test_shipped_motion_model_spells_held_out_words():
 def test_shipped_motion_model_slides_the_second_l_of_hello():
     """The starter corpus signs the second of two equal letters with an outward slide of the signing arm
     (data_prep.starter.slide_double_letters, +0.24 shoulder widths there). The shipped model must show it for
-    "hello" (it measures +0.16 at seeds 0-3, bench/double_letters.py --text hello); the model shipped before
-    it had -0.01, one long L."""
+    "hello" (it measures +0.16 at seeds 0-3, bench/double_letters.py --text hello); a model without it
+    measures about 0, one long L."""
     from signgen.eval.letters import letter_moves, outward_wrist, predicted_letter_frames
     from signgen.motion.generate import generate_arrays
     from signgen.motion.model import MotionModel
