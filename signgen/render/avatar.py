@@ -17,7 +17,7 @@ from pose_format import Pose
 
 from .closeup import FIELD, add_close_up
 from .frames import pose_arrays
-from .layout import body_index, face_group, group_center, hand_slice, to_pixels
+from .layout import SHOULDER_FRAC, body_index, face_group, group_center, hand_slice, to_pixels
 
 FINGERS = [(1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16), (17, 18, 19, 20)]
 PALM = [0, 1, 5, 9, 13, 17]
@@ -52,7 +52,7 @@ class AvatarRenderer:
 
     def __init__(self, size: int = 256, fps: float = 25.0, style: AvatarStyle = AvatarStyle(), hand_zoom: bool = False):
         self.size, self.fps, self.style, self.hand_zoom = size, fps, style, hand_zoom
-        self.unit = size * 0.32  # shoulder width in pixels
+        self.unit = size * SHOULDER_FRAC  # shoulder width in pixels
         self.outline = False  # outlined fingers: the hand close-up draws them
 
     def render(self, pose: Pose, progress: bool = False) -> np.ndarray:

@@ -12,7 +12,7 @@ from pose_format.pose_header import PoseHeaderDimensions
 
 from ..errors import SigngenError
 from .frames import pose_arrays
-from .layout import SHOULDER_FRAC, SHOULDER_Y
+from .layout import SHOULDER_FRAC, to_pixels
 
 
 @dataclass
@@ -53,13 +53,11 @@ def skeleton_frames(pose: Pose, size: int = 512, hand_zoom: bool = False) -> np.
 
 
 def pose_in_pixels(pose: Pose, size: int) -> Pose:
-    """The canonical pose in a size x size image's pixels, framed as `layout.to_pixels` frames the arrays."""
-    s = size * SHOULDER_FRAC
+    """The canonical pose in a size x size image's pixels (`layout.to_pixels`; depth on the same scale)."""
     data = np.ma.getdata(pose.body.data).astype(np.float32).copy()
-    data[..., 0] = data[..., 0] * s + size / 2
-    data[..., 1] = data[..., 1] * s + size * SHOULDER_Y
+    data[..., :2] = to_pixels(data, size)
     if data.shape[-1] > 2:
-        data[..., 2] = data[..., 2] * s
+        data[..., 2] = data[..., 2] * (size * SHOULDER_FRAC)
     conf = np.asarray(pose.body.confidence)
     body = NumPyPoseBody(fps=pose.body.fps, data=np.ma.masked_array(data, mask=np.ma.getmaskarray(pose.body.data)), confidence=conf)
     header = copy.deepcopy(pose.header)
