@@ -107,7 +107,7 @@ def test_manifest_durations_are_optional_and_checked(small_corpus, tmp_path):
     shutil.copytree(small_corpus.root, root)
     rows = list(csv.DictReader(open(root / "manifest.csv", encoding="utf-8")))
     cols = [c for c in MANIFEST_COLUMNS if c != "durations"]
-    with open(root / "manifest.csv", "w", encoding="utf-8", newline="") as f:  # a corpus from before the column
+    with open(root / "manifest.csv", "w", encoding="utf-8", newline="") as f:  # a manifest without the durations column
         w = csv.DictWriter(f, cols, extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)

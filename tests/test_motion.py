@@ -237,7 +237,7 @@ def test_fine_tuning_starts_from_a_trained_model(tiny_model, small_corpus, tmp_p
     tuned = MotionModel.from_pretrained(train_motion(small_corpus.root, cfg, tmp_path / "ft-ckpt", progress=False))
     for (k, a), b in zip(source.state_dict().items(), tuned.state_dict().values()):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4, msg=k)
-    # a model from before an option (no doubled-letter marks) fine-tunes into a config with it; the new module is named
+    # a model without an option (no doubled-letter marks) fine-tunes into a config with it; the new module is named
     legacy_cfg = copy.deepcopy(source.cfg)
     legacy_cfg.text.mark_repeats = False
     MotionModel(legacy_cfg).save_pretrained(tmp_path / "legacy")
