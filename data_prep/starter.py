@@ -25,7 +25,7 @@ from signgen.errors import SigngenError
 from signgen.lexicon import Lexicon
 from signgen.pose.augment import AugmentConfig, random_augment
 from signgen.pose.io import write_pose
-from signgen.pose.skeleton import component_slices, joint_index, to_canonical
+from signgen.pose.skeleton import component_slices, joint_index, most_seen_hand, to_canonical
 from signgen.pose.tensors import array_to_pose, pose_to_array
 
 BUILD = "build.json"
@@ -242,7 +242,7 @@ def slide_double_letters(x: np.ndarray, mask: np.ndarray, doubles: list[int], du
     durations: frames of each character of the text."""
     slices = component_slices()
     hands = {"RIGHT": slices["RIGHT_HAND_LANDMARKS"], "LEFT": slices["LEFT_HAND_LANDMARKS"]}
-    side = max(hands, key=lambda s: int(mask[:, hands[s]].sum()))  # the hand seen most is the signing hand
+    side = most_seen_hand(mask)
     if not mask[:, hands[side]].any():
         return x
     wrist, elbow = joint_index("POSE_LANDMARKS", f"{side}_WRIST"), joint_index("POSE_LANDMARKS", f"{side}_ELBOW")

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..pose.skeleton import component_slices, joint_index
+from ..pose.skeleton import component_slices, joint_index, most_seen_hand
 
 
 def outward_wrist(x: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
     """(T,) sideways position of the signing wrist (the hand seen most), positive away from the body, in
     canonical units (shoulder widths); None without a hand."""
     slices = component_slices()
-    side = max(("RIGHT", "LEFT"), key=lambda s: int(mask[:, slices[f"{s}_HAND_LANDMARKS"]].sum()))
+    side = most_seen_hand(mask)
     if not mask[:, slices[f"{side}_HAND_LANDMARKS"]].any():
         return None
     wrist = x[:, joint_index("POSE_LANDMARKS", f"{side}_WRIST"), 0]

@@ -26,7 +26,7 @@ import torch
 
 from ..errors import SigngenError
 from ..lexicon import Clip, Lexicon, compose
-from ..pose.skeleton import component_slices, joint_index, num_joints
+from ..pose.skeleton import component_slices, joint_index, most_seen_hand, num_joints
 from .inpaint import Known
 
 CORE = 0.7  # fraction of each unit's slot held at full weight (centred); the rest ramps to 0 at the slot's edges
@@ -179,19 +179,13 @@ def slot_weights(a: int, b: int, core: float) -> np.ndarray:
     return np.clip((0.5 - np.abs(u - 0.5)) / edge, 0, 1).astype(np.float32)
 
 
-def signing_hand(clip: Clip) -> str:
-    """"RIGHT" or "LEFT": the hand seen in more frames of the clip (the other hangs down or is missing)."""
-    slices = component_slices()
-    return max(HANDS, key=lambda side: int(clip.mask[:, slices[f"{side}_HAND_LANDMARKS"]].sum()))
-
-
 def held_joints(clip: Clip, whole_sign: bool, hand_relative: bool = True, wrist: bool = False) -> np.ndarray:
     """(J,) 1 for the joints a unit holds: a letter the signing hand's fingers (offsets from its wrist in
     hand-relative models; the whole hand otherwise; with `wrist` also the hand root and body wrist), a whole
     sign both hands, wrists and elbows."""
     slices = component_slices()
     out = np.zeros(num_joints(), np.float32)
-    sides = HANDS if whole_sign else (signing_hand(clip),)
+    sides = HANDS if whole_sign else (most_seen_hand(clip.mask),)
     for side in sides:
         sl = slices[f"{side}_HAND_LANDMARKS"]
         out[sl.start + (1 if hand_relative and not whole_sign else 0) : sl.stop] = 1

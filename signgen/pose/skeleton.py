@@ -242,6 +242,14 @@ def hand_centres(x: np.ndarray, mask: np.ndarray, side: str, min_points: int = 5
     return np.where((seen >= min_points)[:, None], centre, np.nan)
 
 
+def most_seen_hand(mask: np.ndarray) -> str:
+    """"RIGHT" or "LEFT": the hand with more joints seen over the frames of a (T, J) mask (RIGHT on a tie), the
+    signing hand of one letter's clip, where the other hangs down or is missing. Lexicon guidance, the starter's
+    doubled-letter slide and the letter measures use it; `signing_hand` is the rule for a whole video."""
+    slices = component_slices()
+    return max(HANDS, key=lambda side: int(mask[:, slices[f"{side}_HAND_LANDMARKS"]].sum()))
+
+
 def signing_hand(x: np.ndarray, mask: np.ndarray) -> str | None:
     """"RIGHT" or "LEFT": the hand that signs in canonical arrays (T, J, 3) / (T, J), the one held higher on
     average while visible and seen more often (the other hangs at the side or is missing); None when neither
