@@ -21,13 +21,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .artifact import PIPELINE_FILE, read_config, write_config
 from . import shipped
+from .artifact import PIPELINE_FILE, read_config, write_config
 from .errors import SigngenError
 
 if TYPE_CHECKING:
     from .text.normalize import SignableText
-
 
 
 @dataclass
@@ -36,6 +35,8 @@ class PipelineConfig:
 
     default_lang: str = "ase"
     default_renderer: str = "avatar"
+
+
 COMPONENTS = ("motion", "renderer", "backtranslator")
 MAX_CHARS = 200  # longest text a pipeline call accepts; the motion model may allow less
 

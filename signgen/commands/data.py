@@ -4,6 +4,7 @@ registered importer by name), and make renderer training frames."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 from pathlib import Path
 
@@ -33,10 +34,6 @@ def cmd_data_heldout(args: argparse.Namespace) -> None:
         f"in {time.perf_counter() - start:.0f} s")
 
 
-_IMPORT_FIELDS = {"how2sign": ("csv", "videos", "full_videos"), "openpose": ("csv", "json", "fps"),
-                  "phoenix": ("root", "csv", "frames", "fps"), "generic": ("csv", "root", "fps")}
-
-
 def cmd_data_import(args: argparse.Namespace) -> None:
     from data_prep.importers import IMPORTERS, import_corpus
     from data_prep.prep import PrepConfig
@@ -50,7 +47,7 @@ def cmd_data_import(args: argparse.Namespace) -> None:
         fields = vars(IMPORTERS.configure(name, args.importer_config, source))
     else:
         name, overrides = args.data_command, args.overrides
-        fields = {k: getattr(args, k) for k in _IMPORT_FIELDS[name]}
+        fields = {f.name: getattr(args, f.name) for f in dataclasses.fields(IMPORTERS.get(name).config_class)}
     cfg = load_config(PrepConfig, args.config, overrides, group="prep")
     if args.workers is not None:
         cfg.workers = args.workers

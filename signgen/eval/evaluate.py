@@ -107,7 +107,7 @@ def directory_poses(poses_dir: str | Path, samples: list[Sample]) -> tuple[Array
         if not is_canonical_normalized(pose):  # other skeleton, frame rate, or not shoulder-normalized (pixels)
             converted.add(f"{pose.body.data.shape[2]} points at {pose.body.fps:g} fps"
                           + ("" if pose.header.dimensions.width == 1 else f", {pose.header.dimensions.width}x{pose.header.dimensions.height} px"))
-        pose = canonical(pose, str(path))
+            pose = canonical(pose, str(path))
         out.append(pose_to_array(pose, source=str(path)))
     note = f"converted to the canonical 178-point 25 fps skeleton from: {', '.join(sorted(converted))}" if converted else ""
     return out, note
