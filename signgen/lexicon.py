@@ -253,12 +253,14 @@ def _seam_joints() -> np.ndarray:
     return keep
 
 
-def best_cut(a: Clip | tuple, b: Clip | tuple, window: float = 0.3) -> tuple[int, int]:
-    """(end of a, start of b): the frame pair within the last/first `window` of each clip whose body and hands
-    are closest, so the join skips a's lowering and b's raising where they overlap."""
+def best_cut(a: Clip | tuple, b: Clip | tuple, window: float = 0.3, max_window: int | None = None) -> tuple[int, int]:
+    """(end of a, start of b): the frame pair within the last/first `window` of each clip (at most `max_window`
+    frames) whose body and hands are closest, so the join skips a's lowering and b's raising where they overlap."""
     xa, ma = (a.x, a.mask) if isinstance(a, Clip) else a
     xb, mb = (b.x, b.mask) if isinstance(b, Clip) else b
     pa, pb = max(1, math.ceil(len(xa) * window)), max(1, math.ceil(len(xb) * window))
+    if max_window is not None:
+        pa, pb = min(pa, max_window), min(pb, max_window)
     keep = _seam_joints()
     la, lb = xa[-pa:][:, keep], xb[:pb][:, keep]
     both = ma[-pa:][:, keep][:, None] & mb[:pb][:, keep][None]  # (pa, pb, J)
@@ -279,13 +281,15 @@ class Composition:
 
 
 def compose(units: list[list[Clip]], unit_frames: list[list[int]] | None = None, gap_frames: list[list[int]] | None = None,
-            word_gap: list[int] | None = None, cut: bool = True, onset: bool = False, offset: bool = False) -> Composition:
+            word_gap: list[int] | None = None, cut: bool = True, onset: bool = False, offset: bool = False,
+            cut_max_frames: int | None = None) -> Composition:
     """Join clips into one pose. `units` is a list of words, each a list of clips (letters or whole signs).
 
     unit_frames[w][k]: frames clip k of word w is resampled to (default: its own length, after the cut).
     gap_frames[w][k]: interpolated frames between clip k and k+1 of word w (default 2).
     word_gap[w]: interpolated frames between word w and w+1 (default 4).
-    cut: join each pair of neighbouring clips at their closest frames (`best_cut`) before resampling.
+    cut: join each pair of neighbouring clips at their closest frames (`best_cut`, searching at most
+    `cut_max_frames` frames of each) before resampling.
     onset / offset: keep the first clip's recorded rise into signing and the last clip's lowering (as
     spoken-to-signed does); they count towards the first and last character's frames.
     """
@@ -296,7 +300,7 @@ def compose(units: list[list[Clip]], unit_frames: list[list[int]] | None = None,
     starts, ends = [0] * len(flat), [len(c) for c in flat]
     if cut:
         for k in range(len(flat) - 1):
-            e, s = best_cut(flat[k], flat[k + 1])
+            e, s = best_cut(flat[k], flat[k + 1], max_window=cut_max_frames)
             if e - starts[k] >= 2 and ends[k + 1] - s >= 2:
                 ends[k], starts[k + 1] = e, s
     pieces, spans, durations = [], [], []
@@ -369,6 +373,29 @@ def natural_frames(units: list[list[Clip]], max_letter_frames: int = 20, hold_la
         frames[-1] = frames[-1] * hold_last
         out.append([max(2, int(round(f * pace))) for f in frames])
     return out
+
+
+def capped_clips(units: list[list[Clip]], max_letter_frames: int = 20, hold_last: float = 2.0) -> list[list[Clip]]:
+    """spoken-to-signed's lookup timing, in its order: each word's last letter stretched `hold_last` times,
+    then every letter longer than `max_letter_frames` (0.8 s) resampled to it. Whole signs keep their length.
+    `compose(capped, cut_max_frames=LOOKUP_CUT_FRAMES, ...)` then cuts the joins of the capped letters as
+    the lookup does (within 0.3 s or 30% of a clip)."""
+    out = []
+    for word in units:
+        clips = []
+        for i, c in enumerate(word):
+            x, m = c.x, c.mask
+            if len(c.key) <= 3:
+                if i == len(word) - 1:
+                    x, m = resample(x, m, int(round(len(x) * hold_last)))
+                if len(x) > max_letter_frames:
+                    x, m = resample(x, m, max_letter_frames)
+            clips.append(Clip(c.key, x, m, c.lead, c.tail))
+        out.append(clips)
+    return out
+
+
+LOOKUP_CUT_FRAMES = 8  # ceil(0.3 s * 25 fps): the lookup's join search window
 
 
 def fingerspell(text: str, spoken: str, signed: str, lexicon: Lexicon | None = None) -> Composition:

@@ -122,3 +122,28 @@ def test_hand_features_ignore_where_the_arm_is(lexicon):
     augmented, m2 = augment_signer(x, mask, SpellingAugment(jitter=0, drop_frames=0, drop_hand_prob=0, mirror_prob=0,
                                                              rotate_degrees=0), np.random.default_rng(1))
     np.testing.assert_allclose(hand_features(augmented, m2)[:, fingers], a[:, fingers], atol=1e-4)
+
+
+def test_lookup_order_caps_letters_before_cutting_and_fills_hand_gaps(lexicon):
+    from signgen.backtranslate.spelling import fill_hand_gaps
+    from signgen.lexicon import LOOKUP_CUT_FRAMES, capped_clips
+
+    units = spell_text(lexicon, "hello", "en", "ase")
+    capped = capped_clips(units)
+    assert [len(c) for c in capped[0]] == [min(len(c), 20) for c in units[0][:-1]] + [min(2 * len(units[0][-1]), 20)]
+    comp = compose(capped, None, [[1] * 4], None, cut_max_frames=LOOKUP_CUT_FRAMES)
+    assert sum(len(c) for c in capped[0]) - 2 * LOOKUP_CUT_FRAMES * 4 <= len(comp.x) <= sum(len(c) for c in capped[0]) + 4
+    rng = np.random.default_rng(0)
+    aug = SpellingAugment(capped_prob=0, lookup_order_prob=1, word_speed=[2, 2], hold_prob=0)
+    slow = compose_sample(lexicon, "hello", "en", "ase", aug, rng)
+    assert abs(len(slow.x) - 2 * len(comp.x)) <= 2  # the lookup's composition, played at half speed
+    # a hand undetected for frames 5-9 is interpolated through them; before its first detection it stays unseen
+    x, mask = comp.x.copy(), comp.mask.copy()
+    right = component_slices()["RIGHT_HAND_LANDMARKS"]
+    mask[:2, right] = False
+    mask[5:10, right] = False
+    x[5:10, right] = 0
+    fx, fm = fill_hand_gaps(x, mask)
+    assert fm[5:10, right].all() and not fm[:2, right].any()
+    w = (7 - 4) / (10 - 4)
+    assert np.allclose(fx[7, right], (1 - w) * x[4, right] + w * x[10, right], atol=1e-5)

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..corpus import hash_split, hash_unit
 from ..errors import SigngenError
-from ..lexicon import Clip, Composition, Lexicon, compose, natural_frames, resample, spell_text
+from ..lexicon import LOOKUP_CUT_FRAMES, Clip, Composition, Lexicon, capped_clips, compose, natural_frames, resample, spell_text
 from ..pose.augment import mirror
 from ..pose.skeleton import component_slices
 
@@ -82,6 +82,9 @@ class SpellingAugment:
     smooth_prob: float = 0.5  # low-pass the trajectories (spoken-to-signed smooths its joins with a Butterworth filter)
     smooth_hz: list[float] = field(default_factory=lambda: [3.0, 8.0])  # cut-off range, at 25 fps
     hide_low_hands_prob: float = 0.5  # hide a hand whose wrist is low (spoken-to-signed hides hands at rest)
+    # spoken-to-signed's lookup, step by step (measured by bench/composer_gap.py; 0 in the shipped reader's training):
+    lookup_order_prob: float = 0.0  # letters capped before their joins are cut, 1-frame joins (lexicon.capped_clips)
+    fill_hand_gaps_prob: float = 0.0  # undetected hand frames filled by interpolation, as its concatenation does
     prob: float = 0.9  # share of samples augmented at all
 
 
@@ -189,6 +192,8 @@ def compose_sample(lexicon: Lexicon, text: str, spoken: str, signed: str, aug: S
         return compose(units, base)
     if rng.random() < aug.capped_prob:
         return _capped(units, base, aug, rng)
+    if rng.random() < aug.lookup_order_prob:
+        return _lookup_order(units, aug, rng)
     frames = []
     for word in base:
         w = _log_uniform(rng, aug.word_speed)
@@ -211,6 +216,39 @@ def _capped(units: list[list[Clip]], base: list[list[int]], aug: SpellingAugment
     gap = int(rng.integers(aug.word_gap[0], aug.word_gap[1] + 1))
     whole = compose([[c] for c in squeezed], None, None, [gap] * (len(squeezed) - 1), cut=False)
     return whole
+
+
+def _lookup_order(units: list[list[Clip]], aug: SpellingAugment, rng) -> Composition:
+    """The lookup's own order (`lexicon.capped_clips`: cap, then cut within 8 frames, 1-frame joins), the whole
+    composition then played at a random word speed."""
+    capped = capped_clips(units)
+    comp = compose(capped, None, [[1] * (len(w) - 1) for w in capped], [1] * (len(capped) - 1),
+                   cut_max_frames=LOOKUP_CUT_FRAMES, onset=True, offset=True)
+    n = max(2, int(round(len(comp.x) * _log_uniform(rng, aug.word_speed))))
+    x, m = resample(comp.x, comp.mask, n)
+    f = n / len(comp.x)
+    return Composition(x, m, [(int(a * f), max(int(a * f) + 1, int(b * f))) for a, b in comp.spans],
+                       [d * f for d in comp.durations])
+
+
+def fill_hand_gaps(x: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each hand linearly interpolated through the frames where it is undetected between its first and last
+    detection, as spoken-to-signed's concatenation does (`NumPyPoseBody.interpolate` over zero confidence)."""
+    x, mask = x.copy(), mask.copy()
+    t = np.arange(len(x))
+    for side in ("LEFT", "RIGHT"):
+        sl = component_slices()[f"{side}_HAND_LANDMARKS"]
+        seen = mask[:, sl].all(1)
+        if seen.sum() < 2 or seen.all():
+            continue
+        gap = (t > t[seen][0]) & (t < t[seen][-1]) & ~seen
+        if not gap.any():
+            continue
+        for j in range(sl.start, sl.stop):
+            for d in range(3):
+                x[gap, j, d] = np.interp(t[gap], t[seen], x[seen, j, d])
+        mask[gap, sl] = True
+    return x, mask
 
 
 def _holds(comp: Composition, aug: SpellingAugment, rng) -> Composition:
@@ -270,6 +308,8 @@ def augment_signer(x: np.ndarray, mask: np.ndarray, aug: SpellingAugment, rng: n
     """Signer and capture variation on canonical arrays (see SpellingAugment)."""
     x = x.copy()
     mask = mask.copy()
+    if rng.random() < aug.fill_hand_gaps_prob:
+        x, mask = fill_hand_gaps(x, mask)
     if rng.random() < aug.smooth_prob:
         x = smooth(x, mask, rng.uniform(*aug.smooth_hz))
     if rng.random() < aug.hide_low_hands_prob:
