@@ -124,7 +124,7 @@ def process_clip(clip: dict, root: str, cfg: PrepConfig) -> dict:
 
     clip = Clip(**clip)
     t0 = time.perf_counter()
-    record = {"id": clip.id, "input": clip.path, "origin": clip.origin}
+    record = {"id": clip.id, "input": clip.path, "origin": clip.origin, "clip": asdict(clip)}  # the source, for `signgen data frames`
     try:
         source = load_source_pose(clip, cfg)
         n = frames_of(source)

@@ -8,7 +8,6 @@ import dataclasses
 import time
 from pathlib import Path
 
-from ..errors import SigngenError
 from .common import say
 
 
@@ -113,14 +112,26 @@ def _add_import_parsers(data) -> None:
 
 def cmd_data_frames(args: argparse.Namespace) -> None:
     from ..render import check_size
-    from ..render.framesdir import make_avatar_frames
 
-    if args.renderer != "avatar":
-        raise SigngenError(f"--renderer {args.renderer}: training pairs are made with the avatar renderer only")
     check_size(args.size)
-    clips = make_avatar_frames(args.corpus, args.output, size=args.size, clips=args.clips, signers=args.signers,
-                               progress=not args.quiet)
-    say(f"frames: {args.output} ({len(clips)} clips, {sum(c.frames for c in clips)} frames)")
+    source = args.source
+    if source == "auto":
+        from data_prep.video_frames import is_video_corpus
+
+        source = "video" if is_video_corpus(args.corpus) else "avatar"
+    if source == "video":
+        from data_prep.video_frames import make_video_frames
+
+        clips, skipped = make_video_frames(args.corpus, args.output, size=args.size, clips=args.clips,
+                                           progress=not args.quiet)
+        for cid, why in skipped:
+            say(f"frames: skipped {cid}: {why}")
+    else:
+        from ..render.framesdir import make_avatar_frames
+
+        clips = make_avatar_frames(args.corpus, args.output, size=args.size, clips=args.clips, signers=args.signers,
+                                   progress=not args.quiet)
+    say(f"frames: {args.output} ({len(clips)} clips, {sum(c.frames for c in clips)} frames, {source} frames)")
 
 
 def add_parsers(sub) -> None:
@@ -140,12 +151,14 @@ def add_parsers(sub) -> None:
     heldout.add_argument("--quiet", action="store_true")
     heldout.set_defaults(func=cmd_data_heldout)
 
-    frames = data.add_parser("frames", help="(avatar frame, pose) pairs from a corpus, for signgen train renderer")
+    frames = data.add_parser("frames", help="(frame, pose) pairs from a corpus, for signgen train renderer: the video's own "
+                             "frames, cropped around the signer, for a corpus imported from video; avatar frames otherwise")
     frames.add_argument("--corpus", required=True, help="corpus directory (signgen layout)")
     frames.add_argument("-o", "--output", required=True, help="frames directory to write (resumes per clip)")
-    frames.add_argument("--renderer", default="avatar", help="only avatar (real video frames come from video data prep)")
+    frames.add_argument("--source", choices=["auto", "video", "avatar"], default="auto",
+                        help="auto: video frames when the corpus was imported from video (default), else avatar frames")
     frames.add_argument("--size", type=int, default=128)
     frames.add_argument("--clips", type=int, default=60, help="number of corpus samples, spread over the corpus")
-    frames.add_argument("--signers", type=int, default=3, help="avatar looks (1-3), one per clip, as signer ids")
+    frames.add_argument("--signers", type=int, default=3, help="avatar frames: avatar looks (1-3), one per clip, as signer ids")
     frames.add_argument("--quiet", action="store_true")
     frames.set_defaults(func=cmd_data_frames)
