@@ -82,7 +82,7 @@ class SpellingAugment:
     smooth_prob: float = 0.5  # low-pass the trajectories (spoken-to-signed smooths its joins with a Butterworth filter)
     smooth_hz: list[float] = field(default_factory=lambda: [3.0, 8.0])  # cut-off range, at 25 fps
     hide_low_hands_prob: float = 0.5  # hide a hand whose wrist is low (spoken-to-signed hides hands at rest)
-    # spoken-to-signed's lookup, step by step (measured by bench/composer_gap.py; 0 in the shipped reader's training):
+    # spoken-to-signed's lookup, step by step (bench/composer_gap.py; the spelling preset sets 0.3 and 0.5):
     lookup_order_prob: float = 0.0  # letters capped before their joins are cut, 1-frame joins (lexicon.capped_clips)
     fill_hand_gaps_prob: float = 0.0  # undetected hand frames filled by interpolation, as its concatenation does
     prob: float = 0.9  # share of samples augmented at all
