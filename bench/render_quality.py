@@ -1,4 +1,4 @@
-"""Renderer quality and speed: SSIM / PSNR / flicker of the diffusion renderer on held-out (frame, pose) clips,
+"""Renderer quality and speed: SSIM / PSNR / drift (mean SSIM minus the last quarter's) / flicker of the diffusion renderer on held-out (frame, pose) clips,
 and frames per second of every backend. FID only with a local Inception TorchScript file (--fid-weights).
 
     OMP_NUM_THREADS=1 python bench/render_quality.py --frames FRAMES_DIR [--model DIR] [--clips 3] [--max-frames 50]
@@ -34,7 +34,7 @@ def main() -> None:
     from signgen.render import make_renderer
     from signgen.render.diffusion import DiffusionRenderer
     from signgen.render.framesdir import load_clip, read_clips
-    from signgen.render.metrics import excess_flicker, fid, flicker, psnr, ssim
+    from signgen.render.metrics import drift, excess_flicker, fid, flicker, psnr, ssim
 
     model_dir = Path(args.model) if args.model else shipped.RENDERER
     diff = DiffusionRenderer.from_pretrained(model_dir, steps=args.steps)
@@ -49,9 +49,9 @@ def main() -> None:
         diff.signer = signers.index(c.signer) if c.signer in signers else 0
         gen = diff.render(array_to_pose(x, mask))
         rows.append({"clip": c.clip, "frames": len(gen), "ssim": ssim(gen, target), "psnr": psnr(gen, target),
-                     "flicker": flicker(gen), "target_flicker": flicker(target), "excess_flicker": excess_flicker(gen, target)})
+                     "drift": drift(gen, target), "flicker": flicker(gen), "target_flicker": flicker(target), "excess_flicker": excess_flicker(gen, target)})
         gen_all.append(gen), tgt_all.append(target)
-    quality = {k: float(np.mean([r[k] for r in rows])) for k in ("ssim", "psnr", "flicker", "target_flicker", "excess_flicker")}
+    quality = {k: float(np.mean([r[k] for r in rows])) for k in ("ssim", "psnr", "drift", "flicker", "target_flicker", "excess_flicker")}
     # Baseline for the same metrics: a blank frame of the target's mean colour (what "learned nothing" scores).
     tgt = np.concatenate(tgt_all)
     blank = np.broadcast_to(tgt.reshape(-1, 3).mean(0).round().astype(np.uint8), tgt.shape)

@@ -301,7 +301,7 @@ def test_each_backend_writes_h264(tmp_path):
 
 # ---- metrics ---------------------------------------------------------------------------------------------------
 def test_quality_metrics_on_known_videos(tmp_path):
-    from signgen.render.metrics import excess_flicker, fid, flicker, psnr, ssim
+    from signgen.render.metrics import drift, excess_flicker, fid, flicker, psnr, ssim
 
     rng = np.random.default_rng(0)
     a = rng.integers(0, 256, (4, 32, 32, 3), dtype=np.uint8)
@@ -311,6 +311,11 @@ def test_quality_metrics_on_known_videos(tmp_path):
     still = np.repeat(a[:1], 4, 0)
     assert flicker(still) == 0 and flicker(a) > 0.2
     assert excess_flicker(a, a) == 0 and excess_flicker(still, a) == pytest.approx(flicker(a), rel=0.2)
+    # drift: a clip whose last quarter turns to noise is worse at its end than on average; a faithful one is not
+    clip = np.repeat(a[:1], 8, 0)
+    decayed = clip.copy()
+    decayed[6:] = rng.integers(0, 256, (2, 32, 32, 3), dtype=np.uint8)
+    assert drift(clip, clip) == pytest.approx(0) and drift(decayed, clip) > 0.5
     # FID with a local TorchScript feature extractor (a stand-in for Inception with the same call signature)
     class Feat(torch.nn.Module):
         def forward(self, x):

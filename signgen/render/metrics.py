@@ -12,9 +12,21 @@ from ..errors import SigngenError
 
 def ssim(a: np.ndarray, b: np.ndarray) -> float:
     """Mean SSIM (Wang et al. 2004, scikit-image) over frames of two (T, H, W, 3) uint8 videos."""
+    return float(ssim_per_frame(a, b).mean())
+
+
+def ssim_per_frame(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """SSIM of each frame pair of two (T, H, W, 3) uint8 videos."""
     from skimage.metrics import structural_similarity
 
-    return float(np.mean([structural_similarity(x, y, channel_axis=-1, data_range=255) for x, y in zip(a, b)]))
+    return np.array([structural_similarity(x, y, channel_axis=-1, data_range=255) for x, y in zip(a, b)])
+
+
+def drift(a: np.ndarray, b: np.ndarray) -> float:
+    """How much worse the last quarter of a clip is than the whole clip: mean SSIM over all frames minus mean
+    SSIM over the last quarter (0 for a renderer whose quality holds; > 0 when errors compound)."""
+    per = ssim_per_frame(a, b)
+    return float(per.mean() - per[-max(1, len(per) // 4):].mean())
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
