@@ -160,7 +160,7 @@ def _settings(cfg: PrepConfig) -> str:
     return json.dumps(keep, sort_keys=True)
 
 
-def _clip_pose_path(rec: dict) -> Optional[str]:
+def clip_pose_path(rec: dict) -> Optional[str]:
     """The canonical pose of a finished clip's progress record; None for a failed clip."""
     return rec["sample"]["pose_path"] if rec.get("status") == "ok" else None
 
@@ -302,7 +302,7 @@ def prepare(clips: Iterable[Clip], problems: list[Problem], root: str | Path, cf
     if not clips:
         _write_reports(root, [], [asdict(p) for p in problems])
         raise SigngenError(f"{root}: no row points to an importable clip; see {root / FAILURES}")
-    done = finished_records(root, _clip_pose_path)
+    done = finished_records(root, clip_pose_path)
     wanted = {c.id for c in clips}
     todo = [c for c in clips if c.id not in done]
     workers = min(cfg.workers or os.cpu_count() or 1, max(len(todo), 1))

@@ -20,9 +20,10 @@ import numpy as np
 
 from signgen.errors import SigngenError
 from signgen.render.framesdir import Clip as FramesClip
-from signgen.render.framesdir import write_clips
+from signgen.render.framesdir import frames_split, finish_clips, is_done, spread_samples, write_clip
 
 from .frames import ClipError, open_image_folder, open_video
+from .prep import clip_pose_path
 from .resumable import finished_records
 from .sources import Clip
 
@@ -38,16 +39,20 @@ class Crop:
     side: float
 
 
+def video_samples(corpus) -> list:
+    """The samples of `corpus` (signgen.corpus.Corpus) imported from videos or frame folders (their source says so)."""
+    return [s for s in corpus.samples if s.source.split(":", 1)[0] in VIDEO_KINDS]
+
+
 def is_video_corpus(corpus_dir: str | Path) -> bool:
-    """True when the corpus was imported from videos or frame folders (its samples' source says so)."""
     from signgen.corpus import Corpus
 
-    return any(s.source.split(":", 1)[0] in VIDEO_KINDS for s in Corpus(corpus_dir).samples)
+    return bool(video_samples(Corpus(corpus_dir)))
 
 
-def fit_crop(canonical_xy: np.ndarray, pixel_xy: np.ndarray, seen: np.ndarray) -> tuple[Crop, float]:
-    """The square crop in which `to_pixels` of the canonical points lands on their source pixels, and the fit's
-    RMS residual in source pixels. Inputs (T, J, 2), (T, J, 2), (T, J) bool."""
+def fit_crop(canonical_xy: np.ndarray, pixel_xy: np.ndarray, seen: np.ndarray) -> Crop:
+    """The square crop in which `to_pixels` of the canonical points lands on their source pixels (least squares
+    over the points seen in both). Inputs (T, J, 2), (T, J, 2), (T, J) bool."""
     from signgen.render.layout import SHOULDER_FRAC, SHOULDER_Y
 
     c, p = canonical_xy[seen].astype(np.float64), pixel_xy[seen].astype(np.float64)
@@ -61,9 +66,8 @@ def fit_crop(canonical_xy: np.ndarray, pixel_xy: np.ndarray, seen: np.ndarray) -
     if s <= 0:
         raise ClipError("the canonical pose does not match the raw pose (mirrored?); re-import the clip")
     t = pm - s * cm
-    residual = float(np.sqrt((((s * c + t) - p) ** 2).sum(1).mean()))
     side = s / SHOULDER_FRAC
-    return Crop(float(t[0] - side / 2), float(t[1] - SHOULDER_Y * side), side), residual
+    return Crop(float(t[0] - side / 2), float(t[1] - SHOULDER_Y * side), side)
 
 
 def crop_frame(frame: np.ndarray, crop: Crop, size: int) -> np.ndarray:
@@ -78,17 +82,11 @@ def crop_frame(frame: np.ndarray, crop: Crop, size: int) -> np.ndarray:
 
 def _source_clips(corpus_dir: Path) -> dict[str, Clip]:
     """Each imported clip's source (video path and time range, or frame folder and fps), from progress.jsonl."""
-    records = finished_records(corpus_dir, lambda r: r["sample"]["pose_path"] if r.get("status") == "ok" else None)
-    out = {}
-    for cid, rec in records.items():
-        if "clip" in rec:
-            out[cid] = Clip(**rec["clip"])
-    return out
+    return {cid: Clip(**rec["clip"]) for cid, rec in finished_records(corpus_dir, clip_pose_path).items() if "clip" in rec}
 
 
-def clip_pairs(corpus, sample, source: Clip, size: int) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, float]:
-    """(frames, x, mask, fit residual in source pixels) of one imported clip of `corpus` (signgen.corpus.Corpus);
-    ClipError when it cannot be made."""
+def clip_pairs(corpus, sample, source: Clip, size: int) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """(frames, x, mask) of one imported clip of `corpus` (signgen.corpus.Corpus); ClipError when it cannot be made."""
     from signgen.pose.io import read_pose
     from signgen.pose.skeleton import to_canonical
     from signgen.pose.tensors import pose_to_array
@@ -105,7 +103,7 @@ def clip_pairs(corpus, sample, source: Clip, size: int) -> tuple[list[np.ndarray
         raise ClipError(str(e)) from None
     if len(px) != len(x):
         raise ClipError(f"raw pose gives {len(px)} frames at 25 fps, the corpus pose has {len(x)}; re-import the clip")
-    crop, residual = fit_crop(x[..., :2], px[..., :2], mask & pmask)
+    crop = fit_crop(x[..., :2], px[..., :2], mask & pmask)
     media = open_video(source.path, source.start, source.end) if source.kind == "video" else open_image_folder(source.path, source.fps)
     want = np.minimum(np.round(np.arange(len(x)) * src_fps / float(sample.fps)).astype(int), src_frames - 1)
     needed = set(want.tolist())
@@ -117,23 +115,19 @@ def clip_pairs(corpus, sample, source: Clip, size: int) -> tuple[list[np.ndarray
         n = i + 1
     if n != src_frames:
         raise ClipError(f"the source now decodes to {n} frames, its raw pose has {src_frames}; the video changed since import")
-    return [kept[i] for i in want], x, mask, residual
+    return [kept[i] for i in want], x, mask
 
 
 def make_video_frames(corpus_dir: str | Path, out: str | Path, size: int = 128, clips: int = 60,
                       val_fraction: float = 0.1, progress: bool = True) -> tuple[list[FramesClip], list[tuple[str, str]]]:
     """Signer-centred square crops and canonical poses of `clips` imported clips (spread over the corpus), in the
     frames-directory layout; resumable per clip. Returns (clips written, [(clip id, why it was skipped)])."""
-    from PIL import Image
-
-    from signgen.corpus import Corpus, hash_seed
-    from signgen.pose.io import write_pose
-    from signgen.pose.tensors import array_to_pose
+    from signgen.corpus import Corpus
     from signgen.progress import progress_bar
 
     corpus_dir, out = Path(corpus_dir), Path(out)
     corpus = Corpus(corpus_dir)
-    samples = [s for s in corpus.samples if s.source.split(":", 1)[0] in VIDEO_KINDS]
+    samples = video_samples(corpus)
     if not samples:
         raise SigngenError(f"{corpus_dir}: no sample was imported from a video or frame folder; "
                            "use a corpus from `signgen data how2sign|phoenix|generic` on videos")
@@ -141,35 +135,24 @@ def make_video_frames(corpus_dir: str | Path, out: str | Path, size: int = 128, 
     if not sources:
         raise SigngenError(f"{corpus_dir}: progress.jsonl does not record where its clips came from (imported by an "
                            "older signgen); re-import it into a new directory")
-    if clips < 1:
-        raise SigngenError(f"--clips {clips}: choose at least 1")
-    picks = [samples[i] for i in np.unique(np.linspace(0, len(samples) - 1, min(clips, len(samples))).round().astype(int))]
+    picks = spread_samples(samples, clips)
     out.mkdir(parents=True, exist_ok=True)
     done: list[FramesClip] = []
     skipped: list[tuple[str, str]] = []
     for s in progress_bar(picks, desc="frames", unit="clip", disable=not progress):
-        h = hash_seed(s.id)
-        split = "val" if (h >> 8) % 1000 < val_fraction * 1000 else "train"
-        signer = sources[s.id].signer if s.id in sources and sources[s.id].signer else "0"
         d = out / s.id
-        if not (d / ".done").exists():
+        if not is_done(d):
             if s.id not in sources:
                 skipped.append((s.id, "progress.jsonl has no source for it"))
                 continue
             try:
-                frames, x, mask, _ = clip_pairs(corpus, s, sources[s.id], size)
+                write_clip(d, *clip_pairs(corpus, s, sources[s.id], size))
             except ClipError as e:
                 skipped.append((s.id, str(e)))
                 continue
-            d.mkdir(exist_ok=True)
-            for t, f in enumerate(frames):
-                Image.fromarray(f).save(d / f"{t:06d}.png", compress_level=1)
-            write_pose(array_to_pose(x, mask), d / "pose.pose")
-            (d / ".done").write_text("")
-        done.append(FramesClip(s.id, signer, split, int(s.frames)))
+        signer = sources[s.id].signer if s.id in sources and sources[s.id].signer else "0"
+        done.append(FramesClip(s.id, signer, frames_split(s.id, val_fraction), int(s.frames)))
     if not done:
         raise SigngenError(f"{corpus_dir}: no clip could be made into frames ({'; '.join(f'{c}: {r}' for c, r in skipped[:3])})")
-    if not any(c.split == "val" for c in done) and len(done) > 1:
-        done[-1].split = "val"
-    write_clips(out, done)
+    finish_clips(out, done)
     return done, skipped

@@ -107,43 +107,68 @@ def load_clip(root: str | Path, clip: Clip, size: int) -> tuple[np.ndarray, np.n
     return np.stack(frames), x, mask
 
 
+def spread_samples(samples: list, clips: int) -> list:
+    """`clips` of `samples`, evenly spread over them (all of them when there are fewer)."""
+    if clips < 1:
+        raise SigngenError(f"--clips {clips}: choose at least 1")
+    return [samples[i] for i in np.unique(np.linspace(0, len(samples) - 1, min(clips, len(samples))).round().astype(int))]
+
+
+def frames_split(clip_id: str, val_fraction: float) -> str:
+    """`val` for about `val_fraction` of clips (by hash of the id), else `train`."""
+    from ..corpus import hash_seed
+
+    return "val" if (hash_seed(clip_id) >> 8) % 1000 < val_fraction * 1000 else "train"
+
+
+def is_done(clip_dir: Path) -> bool:
+    """Whether a clip directory was written completely (resumption skips it)."""
+    return (clip_dir / ".done").exists()
+
+
+def write_clip(clip_dir: Path, frames, x: np.ndarray, mask: np.ndarray) -> None:
+    """One clip's PNG frames and canonical pose, then its `.done` mark."""
+    from PIL import Image
+
+    from ..pose.io import write_pose
+    from ..pose.tensors import array_to_pose
+
+    clip_dir.mkdir(parents=True, exist_ok=True)
+    for t, f in enumerate(frames):
+        Image.fromarray(f).save(clip_dir / f"{t:06d}.png", compress_level=1)
+    write_pose(array_to_pose(x, mask), clip_dir / "pose.pose")
+    (clip_dir / ".done").write_text("")
+
+
+def finish_clips(root: str | Path, clips: list[Clip]) -> None:
+    """Write clips.csv, holding out the last clip as `val` when the hash gave none."""
+    if not any(c.split == "val" for c in clips) and len(clips) > 1:
+        clips[-1].split = "val"
+    write_clips(root, clips)
+
+
 def make_avatar_frames(corpus_dir: str | Path, out: str | Path, size: int = 128, clips: int = 60, signers: int = 3,
                        val_fraction: float = 0.1, progress: bool = True) -> list[Clip]:
     """Render `clips` corpus samples (spread over the corpus) with the avatar; resumable per clip."""
-    from PIL import Image
     from ..progress import progress_bar
 
     from ..corpus import Corpus, hash_seed
-    from ..pose.io import write_pose
-    from ..pose.tensors import array_to_pose
     from .avatar import AvatarRenderer, AvatarStyle
 
     if not 1 <= signers <= len(SIGNER_STYLES):
         raise SigngenError(f"--signers {signers}: the avatar has {len(SIGNER_STYLES)} styles; choose 1 to {len(SIGNER_STYLES)}")
     corpus = Corpus(corpus_dir)
-    samples = corpus.samples
-    if clips < 1:
-        raise SigngenError(f"--clips {clips}: choose at least 1")
-    picks = [samples[i] for i in np.unique(np.linspace(0, len(samples) - 1, min(clips, len(samples))).round().astype(int))]
+    picks = spread_samples(corpus.samples, clips)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     renderers = [AvatarRenderer(size, style=AvatarStyle(**SIGNER_STYLES[k])) for k in range(signers)]
     done: list[Clip] = []
     for s in progress_bar(picks, desc="frames", unit="clip", disable=not progress):
-        h = hash_seed(s.id)
-        signer = h % signers
-        split = "val" if (h >> 8) % 1000 < val_fraction * 1000 else "train"
+        signer = hash_seed(s.id) % signers
         d = out / s.id
         x, mask = corpus.load(s)
-        if not (d / ".done").exists():
-            d.mkdir(exist_ok=True)
-            frames = renderers[signer].render_arrays(x, mask)
-            for t, f in enumerate(frames):
-                Image.fromarray(f).save(d / f"{t:06d}.png", compress_level=1)
-            write_pose(array_to_pose(x, mask), d / "pose.pose")
-            (d / ".done").write_text("")
-        done.append(Clip(s.id, str(signer), split, len(x)))
-    if not any(c.split == "val" for c in done) and len(done) > 1:
-        done[-1].split = "val"
-    write_clips(out, done)
+        if not is_done(d):
+            write_clip(d, renderers[signer].render_arrays(x, mask), x, mask)
+        done.append(Clip(s.id, str(signer), frames_split(s.id, val_fraction), len(x)))
+    finish_clips(out, done)
     return done
