@@ -64,6 +64,28 @@ def test_ctc_head_trains_and_decodes(small_corpus, tmp_path):
     assert len(out) == 1 and isinstance(out[0], str)
 
 
+def test_ctc_beam_search_sums_alignments_that_greedy_decoding_loses():
+    from signgen.backtranslate.heads import _beam_decoder
+
+    tok = train_tokenizer(["abc"], "char")
+    decoder, specials = _beam_decoder(tok)
+    ids = {c: tok.convert_tokens_to_ids(c) for c in "abc"}
+    blank, eos = tok.pad_token_id, tok.eos_token_id
+    p = np.full((3, len(tok)), 1e-6)
+    p[0, ids["a"]] = 1.0
+    p[1:, blank], p[1:, ids["b"]], p[1:, ids["c"]] = 0.4, 0.35, 0.25  # blank is each frame's argmax
+    p[2, eos] = 0.3  # a special token is never written
+    logp = np.log(p / p.sum(1, keepdims=True))
+    greedy = "".join(tok.convert_ids_to_tokens([int(i) for i in logp.argmax(1) if i != blank]))
+    assert greedy == "a"
+    assert decoder.decode(logp, beam_width=4).translate(specials) == "ab"  # P(ab) = 0.40 > P(a) = 0.16
+    # a doubled letter needs the blank between its two runs
+    seq = [ids["a"], blank, ids["b"], ids["b"], blank, ids["b"], ids["c"]]
+    q = np.full((len(seq), len(tok)), 1e-4)
+    q[np.arange(len(seq)), seq] = 1.0
+    assert decoder.decode(np.log(q / q.sum(1, keepdims=True)), beam_width=4).translate(specials) == "abbc"
+
+
 def test_heads_are_looked_up_by_name(small_corpus, tmp_path):
     from signgen.backtranslate.heads import READER_HEADS
     from signgen.errors import SigngenError

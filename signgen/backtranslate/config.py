@@ -25,7 +25,7 @@ class BacktranslatorConfig:
     dropout: float = 0.1
     max_frames: int = 512  # longest input at 25 fps
     max_target: int = 64  # longest output in tokens
-    beams: int = 4  # beam width at inference (seq2seq)
+    beams: int = 4  # beam width at inference (seq2seq: generate(); ctc: prefix beam search; 1 = greedy)
     # Filled in from the training corpus (checked at evaluation time):
     signed_languages: list[str] = field(default_factory=list)
     corpus: str = ""

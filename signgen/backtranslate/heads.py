@@ -53,7 +53,7 @@ class Seq2SeqHead(ReaderHead):
 
 class CTCHead(ReaderHead):
     """The BART encoder with a per-frame CTC layer over the tokenizer's vocabulary (its pad id is the blank),
-    decoded greedily: for fingerspelling and other letter- or gloss-aligned targets."""
+    decoded with CTC prefix beam search (`beams` > 1, pyctcdecode) or greedily: for fingerspelling and other letter- or gloss-aligned targets."""
 
     def __init__(self, cfg: BacktranslatorConfig):
         self.cfg = cfg
@@ -75,14 +75,36 @@ class CTCHead(ReaderHead):
                           blank=reader.tokenizer.pad_token_id, zero_infinity=True)
 
     def decode(self, reader, embeds, mask, beams):
-        blank = reader.tokenizer.pad_token_id
-        best = self.logits(reader, embeds, mask).argmax(-1).cpu().numpy()
+        logits = self.logits(reader, embeds, mask)
         lengths = mask.sum(1).cpu().numpy()
+        if beams > 1:
+            logp = logits.log_softmax(-1).float().cpu().numpy()
+            if getattr(self, "_beam", None) is None:
+                self._beam = _beam_decoder(reader.tokenizer)
+            decoder, specials = self._beam
+            return [normalize_text(decoder.decode(row[:n], beam_width=beams).translate(specials))
+                    for row, n in zip(logp, lengths)]
+        blank = reader.tokenizer.pad_token_id
         out = []
-        for row, n in zip(best, lengths):
+        for row, n in zip(logits.argmax(-1).cpu().numpy(), lengths):
             ids = [int(t) for k, t in enumerate(row[:n]) if t != blank and (k == 0 or t != row[k - 1])]
             out.append(normalize_text(reader.tokenizer.decode(ids, skip_special_tokens=True)))
         return out
+
+
+def _beam_decoder(tokenizer):
+    """pyctcdecode's CTC prefix beam search over the tokenizer's vocabulary (no language model: it sums the
+    probability of every alignment of a prefix, so a doubled letter split over frames is not lost to the greedy
+    path's blank). Special tokens get private-use characters that are removed from the text."""
+    import logging
+
+    logging.getLogger("pyctcdecode").setLevel(logging.ERROR)  # it warns that kenlm is absent; none is used
+    from pyctcdecode import build_ctcdecoder
+
+    tokens = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+    special = set(tokenizer.all_special_tokens)
+    labels = ["" if i == tokenizer.pad_token_id else chr(0xE000 + i) if t in special else t for i, t in enumerate(tokens)]
+    return build_ctcdecoder(labels), {0xE000 + i: None for i in range(len(tokens))}
 
 
 READER_HEADS = Registry("back-translator head", "signgen.reader_heads", presets="backtranslator")
