@@ -2,8 +2,16 @@
 
 Words come from wordfreq's frequency lists, filtered to those the language pair's alphabet covers.
 Train/val/test are disjoint by word: a word's split is a hash of (seed, word), the same in every pair,
-and a phrase only uses words of its own split. Letters are composed with spoken-to-signed's own
-`FingerspellingPoseLookup` and `concatenate_poses`. The build is parallel and resumable.
+and a phrase only uses words of its own split. The build is parallel and resumable.
+
+Two composers (`composer`):
+- `lookup`: spoken-to-signed's own `FingerspellingPoseLookup` and `concatenate_poses` (the v1 corpus);
+- `signgen`: signgen's numpy composer (`signgen.lexicon.compose`, at the lookup's pace), milliseconds a sample,
+  with every character's frames known exactly.
+
+The v2 corpus (`configs/corpus/starter-v2.yaml`) also covers every letter often: the letter reader's rare words
+and pseudo-words (`signgen.backtranslate.spelling.vocabulary`) join the train split, and its held-out rare words
+and proper names are two more test splits, `rare` and `names`, that no signgen model trains on.
 """
 
 from __future__ import annotations
@@ -44,6 +52,11 @@ class StarterConfig:
     test_fraction: float = 0.1
     seed: int = 0
     words_file: Optional[str] = None  # one word or phrase per line, instead of wordfreq (one pair only)
+    composer: str = "lookup"  # lookup (spoken-to-signed's) | signgen (signgen.lexicon.compose, milliseconds)
+    # v2 coverage, from the letter reader's vocabulary (signgen.backtranslate.spelling.vocabulary):
+    rare_per_language: int = 0  # wordfreq long-tail words added to train
+    pseudo_per_language: int = 0  # random letter strings over the pair's lexicon entries added to train
+    heldout_splits: bool = False  # add the reader's held-out rare words and names as splits `rare` and `names`
     # A doubled letter (the "ll" of "hello") is signed as the letter held while the hand slides a little to the
     # signer's dominant side, as in ASL and most one-handed manual alphabets. The lexicon has one clip per letter,
     # so spoken-to-signed composes "ll" as one long L; the build adds the slide (in shoulder widths; 0 = off).
@@ -115,28 +128,39 @@ def plan(cfg: StarterConfig) -> list[dict]:
     pairs = available_pairs()
     wanted = sorted(pairs) if cfg.pairs == ["all"] else cfg.pairs
     if cfg.pairs == ["all"]:
-        wanted = [p for p in wanted if _has_wordlist(p.split("-")[0]) or cfg.words_file]
+        wanted = [p for p in wanted if _has_wordlist(p.split("-")[0]) or cfg.words_file or cfg.pseudo_per_language]
     unknown = [p for p in wanted if p not in pairs]
     if unknown:
         raise SigngenError(f"unknown language pair {unknown[0]!r}; available: {', '.join(sorted(pairs))}")
     if cfg.words_file and len(wanted) != 1:
         raise SigngenError("words_file needs exactly one pair, e.g. pairs=[en-ase]")
+    if cfg.composer not in ("lookup", "signgen"):
+        raise SigngenError(f"composer={cfg.composer}: choose lookup or signgen")
+    extra = _coverage(cfg, wanted)
     tasks = []
     for pair in wanted:
         spoken, signed = pair.split("-")
         if cfg.words_file:
             words = _read_words_file(cfg.words_file, pair, pairs[pair])
         elif not _has_wordlist(spoken):
-            raise SigngenError(f"pair {pair}: wordfreq has no word list for '{spoken}'; pass words_file=PATH")
+            if pair not in extra:
+                raise SigngenError(f"pair {pair}: wordfreq has no word list for '{spoken}'; pass words_file=PATH")
+            words = []
         else:
             words = _candidate_words(spoken, pairs[pair], cfg)
-        if not words:
+        if not words and not extra.get(pair, {}).get("train"):
             raise SigngenError(f"pair {pair}: the word list is empty after filtering; raise words_per_language or candidate_words")
         by_split: dict[str, list[str]] = {}
         for w in words:
             split = _split_of(w, cfg)
             by_split.setdefault(split, []).append(w)
             tasks.append({"pair": pair, "text": w, "split": split, "kind": "w"})
+        taken = set(words)
+        for split, texts in extra.get(pair, {}).items():
+            for w in texts:
+                if w not in taken:
+                    taken.add(w)
+                    tasks.append({"pair": pair, "text": w, "split": split, "kind": "w"})
         rng = random.Random(f"{cfg.seed}-{pair}-phrases")
         lo, hi = cfg.phrase_words
         for i in range(cfg.phrases_per_language):
@@ -147,14 +171,42 @@ def plan(cfg: StarterConfig) -> list[dict]:
                 continue
             text = " ".join(rng.sample(pool, n))
             tasks.append({"pair": pair, "text": text, "split": split, "kind": "p"})
+    # no word of a held-out split is trained on in any pair (the v2 splits come from another hash)
+    held = {w for t in tasks if t["split"] != "train" for w in t["text"].split()} if extra else set()
     # de-duplicate (a phrase can be drawn twice) while keeping order
     seen, unique = set(), []
     for t in tasks:
         key = (t["pair"], t["text"])
+        if t["split"] == "train" and held & set(t["text"].split()):
+            continue
         if key not in seen:
             seen.add(key)
             unique.append(t)
     return unique
+
+
+def _coverage(cfg: StarterConfig, pairs: list[str]) -> dict[str, dict[str, list[str]]]:
+    """{pair: {split: texts}} of the v2 additions: rare words and pseudo-words for train, the letter reader's
+    held-out rare words and names as splits `rare` and `names`. Word splits follow this corpus's own seed and
+    fractions, so the reader's held-out words are this corpus's test words."""
+    if not (cfg.rare_per_language or cfg.pseudo_per_language or cfg.heldout_splits):
+        return {}
+    from signgen.backtranslate.spelling import SpellingConfig, vocabulary
+
+    spelling = SpellingConfig(pairs=pairs, max_letters=max(cfg.max_letters, 12), starter_seed=cfg.seed,
+                              starter_val_fraction=cfg.val_fraction, starter_test_fraction=cfg.test_fraction,
+                              pseudo_per_pair=max(2 * cfg.pseudo_per_language, 1))
+    out = {}
+    with contextlib.redirect_stderr(io.StringIO()):
+        vocab = vocabulary(Lexicon.builtin(), spelling)
+    for pair, v in vocab.items():
+        short = lambda ws: [w for w in ws if cfg.min_letters <= len(w) <= cfg.max_letters]  # noqa: E731
+        pseudo = [w for w in short(v["pseudo"]) if _split_of(w, cfg) == "train"]  # splits are by word, in every pair
+        sets = {"train": short(v["rare_train"])[: cfg.rare_per_language] + pseudo[: cfg.pseudo_per_language]}
+        if cfg.heldout_splits:
+            sets.update(rare=v["rare"], names=v["names"])
+        out[pair] = {k: t for k, t in sets.items() if t}
+    return out
 
 
 def _split_weights(cfg: StarterConfig) -> dict[str, float]:
@@ -270,11 +322,26 @@ def slide_double_letters(x: np.ndarray, mask: np.ndarray, doubles: list[int], du
     return x
 
 
+def compose_signgen(text: str, spoken: str, signed: str) -> tuple[np.ndarray, np.ndarray, list[float]]:
+    """`text` fingerspelled by signgen's composer at the lookup's pace, with the first letter's rise into signing
+    and the last one's lowering: canonical (x, mask) and the frames of every character."""
+    from signgen.lexicon import compose as compose_clips
+    from signgen.lexicon import natural_frames, spell_text
+
+    units = spell_text(Lexicon.builtin(), text, spoken, signed)
+    comp = compose_clips(units, natural_frames(units), onset=True, offset=True)
+    return comp.x, comp.mask, comp.durations
+
+
 def _build_task(task: dict, root: str, cfg: StarterConfig) -> list[dict]:
     spoken, signed = task["pair"].split("-")
-    pose, durations = compose_timed(task["text"], spoken, signed)
-    raw_frames = len(pose.body.data)
-    x, mask = pose_to_array(to_canonical(pose))
+    if cfg.composer == "signgen":
+        x, mask, durations = compose_signgen(task["text"], spoken, signed)
+        raw_frames = len(x)
+    else:
+        pose, durations = compose_timed(task["text"], spoken, signed)
+        raw_frames = len(pose.body.data)
+        x, mask = pose_to_array(to_canonical(pose))
     if durations is not None and cfg.double_letter_slide > 0:
         doubles = Lexicon.builtin().double_letters(task["text"], spoken, signed)
         x = slide_double_letters(x, mask, doubles, np.asarray(durations) * len(x) / raw_frames, cfg.double_letter_slide)
@@ -287,7 +354,7 @@ def _build_task(task: dict, root: str, cfg: StarterConfig) -> list[dict]:
         sid = _sample_id(task, k)
         rel = f"poses/{sid}.pose"
         write_pose(array_to_pose(xa, ma), Path(root) / rel)
-        source = "spoken-to-signed-fingerspelling" + ("" if k == 0 else f"+augment{k}")
+        source = ("signgen-composer" if cfg.composer == "signgen" else "spoken-to-signed-fingerspelling") + ("" if k == 0 else f"+augment{k}")
         timing = "" if durations is None else format_durations(np.asarray(durations) * len(xa) / raw_frames)  # resampled
         rows.append(asdict(Sample(sid, task["split"], task["text"], spoken, signed, rel, int(len(xa)), 25.0, source, timing)))
     return rows

@@ -166,3 +166,35 @@ def test_corpus_json_carries_the_layout_version(small_corpus, tmp_path):
     (other / INFO).write_text(json.dumps({**info, "layout_version": LAYOUT_VERSION + 1}))
     with pytest.raises(SigngenError, match=f"corpus layout version {LAYOUT_VERSION + 1}, this signgen reads {LAYOUT_VERSION}"):
         Corpus(other)
+
+
+def test_v2_corpus_covers_rare_words_pseudo_words_and_held_out_names(tmp_path):
+    """The v2 corpus (configs/corpus/starter-v2.yaml) at small scale: signgen's composer with exact letter timing,
+    rare and pseudo-words in train, the letter reader's held-out rare words and names as their own splits."""
+    from signgen.backtranslate.spelling import SpellingConfig, vocabulary
+
+    cfg = small_config(composer="signgen", words_per_language=12, phrases_per_language=2, rare_per_language=4,
+                       pseudo_per_language=4, heldout_splits=True, max_letters=10)
+    corpus = build(cfg, tmp_path / "v2", progress=False)
+    by_split = {}
+    for s in corpus.samples:
+        by_split.setdefault(s.split, []).append(s)
+        d = s.char_durations()
+        assert d is not None and len(d) == len(s.text) and abs(d.sum() - s.frames) <= 1, s.text
+        assert s.source == "signgen-composer"
+    assert {"train", "val", "test", "rare", "names"} <= set(by_split)
+    words = {k: {w for s in v for w in s.text.split()} for k, v in by_split.items()}
+    for held in ("val", "test", "rare", "names"):
+        assert not words[held] & words["train"], held
+    vocab = vocabulary(Lexicon.builtin(), SpellingConfig(pairs=["en-ase", "de-gsg"]))
+    assert words["names"] == {n for v in vocab.values() for n in v["names"]}
+    assert words["rare"] == {w for v in vocab.values() for w in v["rare"]}
+    pseudo = {w for v in vocab.values() for w in v["pseudo"]}
+    assert words["train"] & pseudo  # pseudo-words are trained on
+    assert len(corpus.samples) == len(plan(cfg))
+    # signgen's composer keeps the lookup's pace: a name takes about as many frames as spoken-to-signed's lookup
+    from data_prep.starter import compose_timed
+
+    for s in by_split["names"][:3]:
+        pose, _ = compose_timed(s.text, s.spoken_language, s.signed_language)
+        assert 0.75 < s.frames / len(pose.body.data) < 1.33, (s.text, s.frames, len(pose.body.data))

@@ -46,6 +46,7 @@ class SpellingConfig:
     rare_per_pair: int = 600  # rare words kept per pair (trained + held out)
     rare_heldout: float = 0.1  # share of rare words held out
     pseudo_per_pair: int = 500  # pseudo-words per pair
+    pseudo_double_prob: float = 0.25  # share of pseudo-words with a doubled letter
     min_letters: int = 2
     max_letters: int = 12
     val_per_pair: int = 10  # training-vocabulary words kept aside for validation
@@ -129,7 +130,8 @@ def _spells(lexicon: Lexicon, word: str, spoken: str, signed: str) -> bool:
 
 def vocabulary(lexicon: Lexicon, cfg: SpellingConfig) -> dict[str, dict[str, list[str]]]:
     """{pair: {"train", "val", "frequent", "rare", "names", "phrases": texts}}; held-out sets share no word with
-    "train" or "val", nor with the starter corpus's train split."""
+    "train" or "val", nor with the starter corpus's train split. "rare_train" and "pseudo" are the rare words and
+    pseudo-words within "train" (the starter corpus v2 draws from them)."""
     pairs = lexicon.pairs if cfg.pairs == ["all"] else cfg.pairs
     names = heldout_names()
     all_names = {n for v in names.values() for n in v}
@@ -150,14 +152,17 @@ def vocabulary(lexicon: Lexicon, cfg: SpellingConfig) -> dict[str, dict[str, lis
         pseudo = [pseudo_word(lexicon, spoken, signed, rng, cfg) for _ in range(cfg.pseudo_per_pair)]
         pseudo = [w for w in dict.fromkeys(pseudo) if w not in held]
         val = [w for w in trainable if hash_unit(cfg.seed, "val", w) < 0.03][: cfg.val_per_pair]
-        train = [w for w in trainable if w not in set(val)] + pseudo
+        kept = set(val)
+        train = [w for w in trainable if w not in kept] + pseudo
+        trained = set(train)
         pair_names = [n for n in names.get(spoken, []) if _spells(lexicon, n, spoken, signed)]
         prng = np.random.default_rng(int(hash_unit(cfg.seed, "phrases", pair) * 2**32))
         pool = held_frequent[: cfg.heldout_per_set] + held_rare[: cfg.heldout_per_set]
         phrases = []
         for _ in range(cfg.heldout_per_set if len(pool) >= 3 else 0):
             phrases.append(" ".join(prng.choice(pool, size=int(prng.integers(2, 4)), replace=False)))
-        out[pair] = {"train": train, "val": val, "frequent": held_frequent[: cfg.heldout_per_set],
+        out[pair] = {"train": train, "val": val, "rare_train": [w for w in rare if w in trained], "pseudo": pseudo,
+                     "frequent": held_frequent[: cfg.heldout_per_set],
                      "rare": held_rare[: cfg.heldout_per_set], "names": pair_names[: cfg.heldout_per_set],
                      "phrases": list(dict.fromkeys(phrases))}
     return out
@@ -168,7 +173,7 @@ def pseudo_word(lexicon: Lexicon, spoken: str, signed: str, rng: np.random.Gener
     keys = [k for k in lexicon.keys(spoken, signed) if k.isalpha()]
     n = int(rng.integers(max(cfg.min_letters, 3), min(cfg.max_letters, 9) + 1))
     picks = [keys[int(rng.integers(len(keys)))] for _ in range(n)]
-    if rng.random() < 0.25 and n >= 2:
+    if rng.random() < cfg.pseudo_double_prob and n >= 2:
         i = int(rng.integers(n - 1))
         picks[i + 1] = picks[i]
     word = "".join(picks)
