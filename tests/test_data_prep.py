@@ -122,11 +122,17 @@ def test_how2sign_cli_builds_a_corpus_with_failures_and_quality_reports(h2s, tmp
 
 @pytest.mark.slow
 def test_how2sign_corpus_is_accepted_by_the_motion_trainer(h2s, tmp_path):
+    """The same model and trainer as the fingerspelling recipe, on sentences, with the pretrained text encoder."""
+    import json
+
     out = tmp_path / "corpus"
     assert main(["data", "how2sign", "--csv", *map(str, h2s["csvs"]), "--videos", str(h2s["videos"]), "-o", str(out), "--quiet", "--workers", "1"]) == 0
     run = tmp_path / "run"
-    assert main(["train", "motion", "--corpus", str(out), "--config", "tiny", "-o", str(run), "--quiet"]) == 0
+    assert main(["train", "motion", "--corpus", str(out), "--config", "tiny", "-o", str(run), "--quiet", "model.text.kind=minilm"]) == 0
     assert (run / "model" / "model.safetensors").exists()
+    cfg = json.loads((run / "model" / "config.json").read_text())
+    assert cfg["text"]["kind"] == "minilm" and cfg["letter_durations"] is False  # sentences have no letter timing
+    assert main(["pose", "a new sentence", "--model", str(run / "model"), "--no-lexicon", "-o", str(tmp_path / "s.pose")]) == 0
 
 
 @pytest.mark.slow
