@@ -70,6 +70,7 @@ def main() -> None:
     ap.add_argument("--hold-wrist", action="store_true", help="letters also hold the hand's position (LexiconGuide.hold_wrist)")
     ap.add_argument("--backtranslator", default=None, help="also read every row with this reader: CER and exact reads per split")
     ap.add_argument("--no-latency", action="store_true", help="skip the latency runs")
+    ap.add_argument("--no-pure", action="store_true", help="skip the pure rows (a sweep of guide settings)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
 
@@ -87,10 +88,12 @@ def main() -> None:
     texts, sl = [s.text for s in samples], [s.signed_language for s in samples]
     truth = [corpus.load(s) for s in samples]
     guided = generate_arrays(model, texts, sl, guide=guide)
-    pure = generate_arrays(model, texts, sl)
+    rows = [("ground truth", truth), ("guided", guided)]
+    if not args.no_pure:
+        rows.append(("pure", generate_arrays(model, texts, sl)))
     joints, fingers = measured_joints()
     seams = {}
-    for name, arrays in (("ground truth", truth), ("guided", guided), ("pure", pure)):
+    for name, arrays in rows:
         seams[name] = {"hands+wrists": summary(speeds(arrays, joints)), "fingers rel. wrist": summary(speeds(arrays, fingers, True))}
 
     reads = {}
@@ -100,7 +103,7 @@ def main() -> None:
         from signgen.eval.metrics import text_metrics
 
         bt = Backtranslator.from_pretrained(args.backtranslator)
-        for name, arrays in (("ground truth", truth), ("guided", guided), ("pure", pure)):
+        for name, arrays in rows:
             hyps = bt.translate(arrays, sl)
             for split in dict.fromkeys(splits):
                 idx = [k for k, sp in enumerate(splits) if sp == split]
@@ -113,7 +116,7 @@ def main() -> None:
 
     latency = {}
     for text in ([] if args.no_latency else args.texts.split(",")):
-        for name, g in (("pure", None), ("guided", guide)):
+        for name, g in (("pure", None), ("guided", guide)):  # latency always compares both
             times = []
             for r in range(args.repeats + 1):
                 t = time.perf_counter()
