@@ -1,7 +1,9 @@
 """Pick the classifier-free guidance default by validation: back-translation CER and DTW-MJE per scale.
 
     python bench/guidance_sweep.py --corpus corpora/starter --model runs/motion/model \
-        --backtranslator signgen/models/backtranslator --scales 1,1.5,2,3,4 --samples 96
+        --backtranslator signgen/models/backtranslator --scales 1,1.5,2,3,4 --samples 96 [--lexicon]
+
+--lexicon samples lexicon-guided (signgen pose's default) instead of pure (--no-lexicon) generation.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ def main() -> None:
     ap.add_argument("--scales", default="1,1.5,2,3,4")
     ap.add_argument("--samples", type=int, default=96)
     ap.add_argument("--steps", type=int, default=None)
+    ap.add_argument("--lexicon", action="store_true", help="guided generation (the default of signgen pose) instead of pure")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
 
@@ -34,10 +37,16 @@ def main() -> None:
     bt = Backtranslator.from_pretrained(args.backtranslator)
     corpus = Corpus(args.corpus)
     samples = corpus.split(args.split)[: args.samples]
+    guide = None
+    if args.lexicon:
+        from signgen.motion.guided import LexiconGuide
+
+        guide = LexiconGuide.load()
     refs = [corpus.load(s) for s in samples]
     rows = []
     for scale in map(float, args.scales.split(",")):
-        gen = generate_arrays(model, [s.text for s in samples], [s.signed_language for s in samples], steps=args.steps, guidance=scale)
+        gen = generate_arrays(model, [s.text for s in samples], [s.signed_language for s in samples], steps=args.steps,
+                              guidance=scale, guide=guide)
         hyps = bt.translate(gen, [s.signed_language for s in samples])
         m = text_metrics(hyps, [s.text for s in samples])
         row = {"guidance": scale, "cer": m["cer"], "wer": m["wer"], "chrf": m["chrf"],
@@ -45,13 +54,13 @@ def main() -> None:
         rows.append(row)
         print(json.dumps(row), flush=True)
     best = min(rows, key=lambda r: r["cer"])
-    print(f"\nbest guidance by {args.split} CER over {len(samples)} samples: {best['guidance']}")
+    print(f"\nbest guidance by {args.split} CER over {len(samples)} samples ({'guided' if args.lexicon else 'pure'}): {best['guidance']}")
     print("| guidance | CER | WER | chrF | DTW-MJE |\n|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['guidance']:g} | {r['cer']:.1f} | {r['wer']:.1f} | {r['chrf']:.1f} | {r['dtw_mje']:.4f} |")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"split": args.split, "samples": len(samples), "rows": rows, "best": best["guidance"]}, f, indent=2)
+            json.dump({"split": args.split, "samples": len(samples), "guided": args.lexicon, "rows": rows, "best": best["guidance"]}, f, indent=2)
 
 
 if __name__ == "__main__":
