@@ -25,6 +25,8 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--fid-weights", default=None, help="local TorchScript Inception (never downloaded)")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--fps-renderers", default="skeleton,avatar,diffusion", help="renderers whose fps is measured")
+    ap.add_argument("--sheet", default=None, help="PNG contact sheet of the first held-out clip: generated above, target below")
     args = ap.parse_args()
 
     import torch
@@ -51,6 +53,11 @@ def main() -> None:
         rows.append({"clip": c.clip, "frames": len(gen), "ssim": ssim(gen, target), "psnr": psnr(gen, target),
                      "drift": drift(gen, target), "flicker": flicker(gen), "target_flicker": flicker(target), "excess_flicker": excess_flicker(gen, target)})
         gen_all.append(gen), tgt_all.append(target)
+    if args.sheet:
+        from signgen.video import contact_sheet
+
+        both = np.concatenate([gen_all[0], tgt_all[0]], axis=1)  # each tile: generated over target
+        contact_sheet(both, args.sheet, count=12, columns=6, title=f"{model_dir.name}: generated (top) / target (bottom)")
     quality = {k: float(np.mean([r[k] for r in rows])) for k in ("ssim", "psnr", "drift", "flicker", "target_flicker", "excess_flicker")}
     # Baseline for the same metrics: a blank frame of the target's mean colour (what "learned nothing" scores).
     tgt = np.concatenate(tgt_all)
@@ -63,7 +70,7 @@ def main() -> None:
     _, x, mask = load_clip(args.frames, clips[0], res)
     pose = array_to_pose(x[:25], mask[:25])
     speed = {}
-    for kind in ("skeleton", "avatar", "diffusion"):
+    for kind in args.fps_renderers.split(","):
         r = make_renderer(kind, model_dir=model_dir, size=args.size, steps=args.steps)
         r.render(array_to_pose(x[:2], mask[:2]))  # warm-up
         t = time.perf_counter()
