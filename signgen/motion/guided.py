@@ -29,7 +29,7 @@ from ..lexicon import Clip, Lexicon, compose
 from ..pose.skeleton import component_slices, joint_index, most_seen_hand, num_joints
 from .inpaint import Known
 
-CORE = 0.7  # fraction of each unit's slot held at full weight (centred); the rest ramps to 0 at the slot's edges
+CORE = 0.8  # fraction of each unit's slot held at full weight (centred); the rest ramps to 0 at the slot's edges
 MAX_SPEED = 1.0  # a letter's clip plays at most this many times faster than recorded
 HANDS = ("RIGHT", "LEFT")
 
