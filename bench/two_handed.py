@@ -1,0 +1,114 @@
+"""Two-handed letters: does the reader cope with spoken-to-signed's hand interpolation?
+
+In alphabets with two-handed letters (Croatian, Czech, Turkish, ...) spoken-to-signed's concatenation fills the
+second hand's undetected frames by interpolation, so between two two-handed letters a second hand floats in view
+through the one-handed letters. This probe draws fresh pseudo-words (never in any training vocabulary, nor in the
+held-out sets) of the pattern two-handed, 1-3 one-handed, two-handed, one-handed letter, in every pair that has
+both kinds, and reads each composed three ways: by spoken-to-signed's lookup, by signgen's composer at the
+lookup's pace, and by that composition with each hand interpolated through its gaps
+(`spelling.fill_hand_gaps`). It is part of the reader's selection set: choose on it, never on corpora/heldout.
+
+    python bench/two_handed.py --reader signgen/models/backtranslator
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+
+import numpy as np
+
+
+def two_handed_letters(lexicon, spoken: str, signed: str) -> tuple[list[str], list[str]]:
+    """(two-handed, one-handed) letters of a pair: two-handed when both hands are seen in most of its clip."""
+    from signgen.lexicon import spell_text
+    from signgen.pose.skeleton import component_slices
+
+    sl = component_slices()
+    two, one = [], []
+    for k in (k for k in lexicon.keys(spoken, signed) if k.isalpha()):
+        clip = spell_text(lexicon, k, spoken, signed)[0][0]
+        both = clip.mask[:, sl["LEFT_HAND_LANDMARKS"]].all(1) & clip.mask[:, sl["RIGHT_HAND_LANDMARKS"]].all(1)
+        (two if both.mean() > 0.5 else one).append(k)
+    return two, one
+
+
+def probe_words(per_pair: int, seed: int) -> list[tuple[str, str]]:
+    from signgen.backtranslate.spelling import SpellingConfig, vocabulary
+    from signgen.lexicon import Lexicon
+
+    lexicon = Lexicon.builtin()
+    vocab = vocabulary(lexicon, SpellingConfig())
+    seen = {w for v in vocab.values() for k in ("train", "val", "frequent", "rare", "names") for w in v[k]}
+    rng = np.random.default_rng(seed)
+    pick = lambda keys: keys[int(rng.integers(len(keys)))]  # noqa: E731
+    items = []
+    for pair in vocab:
+        spoken, signed = pair.split("-")
+        two, one = two_handed_letters(lexicon, spoken, signed)
+        if not two or not one:
+            continue
+        words: list[str] = []
+        for _ in range(100 * per_pair):
+            if len(words) == per_pair:
+                break
+            letters = [pick(two)] + [pick(one) for _ in range(int(rng.integers(1, 4)))] + [pick(two), pick(one)]
+            w = "".join(letters)
+            if w not in seen and w not in words and lexicon.spell(w, spoken, signed) == letters:
+                words.append(w)
+        items += [(pair, w) for w in words]
+    return items
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reader", default="signgen/models/backtranslator")
+    ap.add_argument("--per-pair", type=int, default=8)
+    ap.add_argument("--seed", type=int, default=777)
+    ap.add_argument("--beams", type=int, default=4)
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args()
+
+    import jiwer
+
+    from signgen.backtranslate.model import Backtranslator
+    from signgen.backtranslate.spelling import compose_sample, fill_hand_gaps
+    from signgen.eval.baselines import lookup_pose
+    from signgen.lexicon import Lexicon
+
+    lexicon = Lexicon.builtin()
+    reader = Backtranslator.from_pretrained(args.reader)
+    items = probe_words(args.per_pair, args.seed)
+    lookup, composer = [], []
+    for pair, w in items:
+        spoken, signed = pair.split("-")
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            lookup.append(lookup_pose(w, spoken, signed))
+        c = compose_sample(lexicon, w, spoken, signed, None, None)
+        composer.append((c.x, c.mask))
+    filled = [fill_hand_gaps(x, m) for x, m in composer]
+    langs = [p.split("-")[1] for p, _ in items]
+    refs = [w for _, w in items]
+    pairs = sorted({p for p, _ in items})
+    rows = []
+    for name, arrays in (("spoken-to-signed's lookup", lookup), ("signgen's composer", composer),
+                         ("composer, hands interpolated through gaps", filled)):
+        hyps = reader.translate(arrays, langs, beams=args.beams)
+        cer = lambda sel: round(100 * jiwer.cer([refs[k] for k in sel], [hyps[k] or " " for k in sel]), 1)  # noqa: E731
+        rows.append({"composition": name, "cer": cer(range(len(refs))), "exact": sum(r == h for r, h in zip(refs, hyps)),
+                     "n": len(refs), "per_pair": {p: cer([k for k, (q, _) in enumerate(items) if q == p]) for p in pairs},
+                     "misses": [(p, w, h) for (p, w), h in zip(items, hyps) if w != h][:8]})
+    print(f"{len(items)} pseudo-words in {len(pairs)} pairs with two-handed letters; reader {args.reader}, beams {args.beams}")
+    print("| composition | CER | exact | " + " | ".join(pairs) + " |")
+    print("|---|---|---|" + "---|" * len(pairs))
+    for r in rows:
+        print(f"| {r['composition']} | {r['cer']} | {r['exact']}/{r['n']} | " + " | ".join(str(r["per_pair"][p]) for p in pairs) + " |")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"reader": args.reader, "rows": rows}, f, indent=1, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    main()
