@@ -29,6 +29,7 @@ def main() -> None:
     ap.add_argument("--scales", default="1,1.5,2,3,4")
     ap.add_argument("--samples", type=int, default=96)
     ap.add_argument("--steps", type=int, default=None)
+    ap.add_argument("--seed", type=int, default=0, help="sampling seed (batch i uses seed + i)")
     ap.add_argument("--lexicon", action="store_true", help="guided generation (the default of signgen pose) instead of pure")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
@@ -46,7 +47,7 @@ def main() -> None:
     rows = []
     for scale in map(float, args.scales.split(",")):
         gen = generate_arrays(model, [s.text for s in samples], [s.signed_language for s in samples], steps=args.steps,
-                              guidance=scale, guide=guide)
+                              guidance=scale, guide=guide, seed=args.seed)
         hyps = bt.translate(gen, [s.signed_language for s in samples])
         m = text_metrics(hyps, [s.text for s in samples])
         row = {"guidance": scale, "cer": m["cer"], "wer": m["wer"], "chrf": m["chrf"],
