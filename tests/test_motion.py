@@ -96,6 +96,18 @@ def test_pose_cli_bad_input(tiny_model, tmp_path, capsys, args, expect):
     assert code == 2 and len(err) == 1 and expect in err[0]
 
 
+def test_corpus_texts_outside_the_alphabet_are_named_before_training(small_corpus, tmp_path, capsys):
+    texts = {c for s in small_corpus.samples for c in s.text.lower()} - {" "}
+    keep = sorted(texts)[:-1]  # drop one character the corpus uses from the alphabet
+    out = tmp_path / "run"
+    code = main(["train", "motion", "--corpus", str(small_corpus.root), "--config", "tiny", "-o", str(out), "--quiet",
+                 f"model.text.alphabet={''.join(keep)}", "train.steps=2"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert str(small_corpus.root) in err[0] and "texts don't fit the model's text encoder" in err[0] and "Traceback" not in err[0]
+    assert not out.exists()  # nothing written: the check runs before the run directory is made
+
+
 def test_mismatched_checkpoint_is_refused(tiny_model, tmp_path):
     import shutil
 

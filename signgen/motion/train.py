@@ -208,6 +208,21 @@ def _backtranslation_cer(model: MotionModel, reader, items) -> float:
     return 100.0 * float(jiwer.cer([i[0] for i in items], [h or " " for h in hyps]))
 
 
+def _check_texts(corpus: Corpus, corpus_dir, model: MotionModel) -> None:
+    """One line naming the corpus, before anything trains, when texts don't fit the model's text encoder
+    (characters outside its alphabet, or too long)."""
+    bad = []
+    for smp in corpus.samples:
+        try:
+            model.text_encoder.check([smp.text])
+        except SigngenError as e:
+            bad.append(str(e))
+    if bad:
+        raise SigngenError(f"{corpus_dir}: {len(bad)} of {len(corpus.samples)} texts don't fit the model's text encoder "
+                           f"(first: {bad[0]}); leave model.text.alphabet empty to build it from the corpus, or "
+                           "respell or drop those samples")
+
+
 def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | Path, progress: bool = True) -> Path:
     from ..render.avatar import AvatarRenderer
     from ..video import contact_sheet
@@ -226,6 +241,7 @@ def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | 
         mcfg.letter_durations = False
     torch.manual_seed(cfg.train.seed)
     model = MotionModel(mcfg)
+    _check_texts(corpus, corpus_dir, model)
     if cfg.init_from:
         init_weights(model, cfg.init_from)
     train = MotionData(corpus, "train", model)
