@@ -21,29 +21,14 @@ import json
 import numpy as np
 
 
-def two_handed_letters(lexicon, spoken: str, signed: str) -> tuple[list[str], list[str]]:
-    """(two-handed, one-handed) letters of a pair: two-handed when both hands are seen in most of its clip."""
-    from signgen.lexicon import spell_text
-    from signgen.pose.skeleton import component_slices
-
-    sl = component_slices()
-    two, one = [], []
-    for k in (k for k in lexicon.keys(spoken, signed) if k.isalpha()):
-        clip = spell_text(lexicon, k, spoken, signed)[0][0]
-        both = clip.mask[:, sl["LEFT_HAND_LANDMARKS"]].all(1) & clip.mask[:, sl["RIGHT_HAND_LANDMARKS"]].all(1)
-        (two if both.mean() > 0.5 else one).append(k)
-    return two, one
-
-
-def probe_words(per_pair: int, seed: int) -> list[tuple[str, str]]:
-    from signgen.backtranslate.spelling import SpellingConfig, vocabulary
+def probe_words(per_pair: int, seed: int, exclude: set[str] = frozenset()) -> list[tuple[str, str]]:
+    from signgen.backtranslate.spelling import SpellingConfig, two_handed_letters, two_handed_pattern, vocabulary
     from signgen.lexicon import Lexicon
 
     lexicon = Lexicon.builtin()
     vocab = vocabulary(lexicon, SpellingConfig())
-    seen = {w for v in vocab.values() for k in ("train", "val", "frequent", "rare", "names") for w in v[k]}
+    seen = {w for v in vocab.values() for k in ("train", "val", "frequent", "rare", "names") for w in v[k]} | set(exclude)
     rng = np.random.default_rng(seed)
-    pick = lambda keys: keys[int(rng.integers(len(keys)))]  # noqa: E731
     items = []
     for pair in vocab:
         spoken, signed = pair.split("-")
@@ -54,7 +39,7 @@ def probe_words(per_pair: int, seed: int) -> list[tuple[str, str]]:
         for _ in range(100 * per_pair):
             if len(words) == per_pair:
                 break
-            letters = [pick(two)] + [pick(one) for _ in range(int(rng.integers(1, 4)))] + [pick(two), pick(one)]
+            letters = two_handed_pattern(lexicon, spoken, signed, rng)
             w = "".join(letters)
             if w not in seen and w not in words and lexicon.spell(w, spoken, signed) == letters:
                 words.append(w)
@@ -68,6 +53,8 @@ def main() -> None:
     ap.add_argument("--per-pair", type=int, default=8)
     ap.add_argument("--seed", type=int, default=777)
     ap.add_argument("--beams", type=int, default=4)
+    ap.add_argument("--exclude-vocabulary", default=None,
+                    help="a reader run's vocabulary.json: also leave out every word it trained on (a run with other SpellingConfig draws)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
 
@@ -80,7 +67,11 @@ def main() -> None:
 
     lexicon = Lexicon.builtin()
     reader = Backtranslator.from_pretrained(args.reader)
-    items = probe_words(args.per_pair, args.seed)
+    exclude: set[str] = set()
+    if args.exclude_vocabulary:
+        vocab = json.loads(open(args.exclude_vocabulary).read())
+        exclude = {w for v in vocab.values() for words in v.values() if isinstance(words, list) for w in words}
+    items = probe_words(args.per_pair, args.seed, exclude)
     lookup, composer = [], []
     for pair, w in items:
         spoken, signed = pair.split("-")

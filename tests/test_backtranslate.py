@@ -180,3 +180,24 @@ def test_read_names_bad_poses_in_one_line(tiny_bt, tmp_path, capsys):
         assert len(err) == 1 and str(path) in err[0] and expected in err[0]
     assert main(["train", "backtranslator", "-o", str(tmp_path / "x"), "--quiet"]) == 2
     assert "--corpus" in capsys.readouterr().err
+
+
+def test_two_handed_pattern_puts_one_handed_letters_between_two_handed_ones():
+    import numpy as np
+
+    from signgen.backtranslate.spelling import SpellingConfig, pseudo_word, two_handed_letters, two_handed_pattern
+    from signgen.lexicon import Lexicon
+
+    lexicon = Lexicon.builtin()
+    two, one = two_handed_letters(lexicon, "hr", "csq")
+    assert {"b", "d"} <= set(two) and "r" in one  # Croatian: B and D two-handed, R one-handed
+    assert two_handed_letters(lexicon, "en", "ase")[0] == []  # ASL's alphabet is one-handed
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        letters = two_handed_pattern(lexicon, "hr", "csq", rng)
+        assert letters[0] in two and letters[-2] in two and letters[-1] in one
+        assert 4 <= len(letters) <= 6 and all(k in one for k in letters[1:-2])
+    assert two_handed_pattern(lexicon, "en", "ase", rng) is None
+    cfg = SpellingConfig(two_handed_prob=1.0)
+    words = [pseudo_word(lexicon, "hr", "csq", rng, cfg) for _ in range(10)]
+    assert all(lexicon.spell(w, "hr", "csq")[0] in two for w in words)

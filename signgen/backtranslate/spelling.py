@@ -47,6 +47,7 @@ class SpellingConfig:
     rare_heldout: float = 0.1  # share of rare words held out
     pseudo_per_pair: int = 500  # pseudo-words per pair
     pseudo_double_prob: float = 0.25  # share of pseudo-words with a doubled letter
+    two_handed_prob: float = 0.0  # in alphabets with both kinds: share of pseudo-words two-handed, 1-3 one-handed, two-handed letter
     min_letters: int = 2
     max_letters: int = 12
     val_per_pair: int = 10  # training-vocabulary words kept aside for validation
@@ -168,8 +169,40 @@ def vocabulary(lexicon: Lexicon, cfg: SpellingConfig) -> dict[str, dict[str, lis
     return out
 
 
+_HANDEDNESS: dict[tuple[int, str, str], tuple[list[str], list[str]]] = {}
+
+
+def two_handed_letters(lexicon: Lexicon, spoken: str, signed: str) -> tuple[list[str], list[str]]:
+    """(two-handed, one-handed) letters of a pair: two-handed when both hands are seen in most of its clip."""
+    key = (id(lexicon), spoken, signed)
+    if key not in _HANDEDNESS:
+        sl = component_slices()
+        two, one = [], []
+        for k in (k for k in lexicon.keys(spoken, signed) if k.isalpha()):
+            clip = spell_text(lexicon, k, spoken, signed)[0][0]
+            both = clip.mask[:, sl["LEFT_HAND_LANDMARKS"]].all(1) & clip.mask[:, sl["RIGHT_HAND_LANDMARKS"]].all(1)
+            (two if both.mean() > 0.5 else one).append(k)
+        _HANDEDNESS[key] = (two, one)
+    return _HANDEDNESS[key]
+
+
+def two_handed_pattern(lexicon: Lexicon, spoken: str, signed: str, rng: np.random.Generator) -> list[str] | None:
+    """Letters two-handed, 1-3 one-handed, two-handed, one-handed (None if the alphabet lacks either kind): where
+    spoken-to-signed's lookup interpolates the second hand through one-handed letters (bench/two_handed.py)."""
+    two, one = two_handed_letters(lexicon, spoken, signed)
+    if not two or not one:
+        return None
+    pick = lambda keys: keys[int(rng.integers(len(keys)))]  # noqa: E731
+    return [pick(two)] + [pick(one) for _ in range(int(rng.integers(1, 4)))] + [pick(two), pick(one)]
+
+
 def pseudo_word(lexicon: Lexicon, spoken: str, signed: str, rng: np.random.Generator, cfg: SpellingConfig) -> str:
-    """A random string of the pair's lexicon entries, uniform over entries, sometimes with a doubled letter."""
+    """A random string of the pair's lexicon entries, uniform over entries, sometimes with a doubled letter, or
+    (`two_handed_prob`) around two-handed letters."""
+    if cfg.two_handed_prob > 0 and rng.random() < cfg.two_handed_prob:
+        letters = two_handed_pattern(lexicon, spoken, signed, rng)
+        if letters is not None and lexicon.spell("".join(letters), spoken, signed) == letters:
+            return "".join(letters)
     keys = [k for k in lexicon.keys(spoken, signed) if k.isalpha()]
     n = int(rng.integers(max(cfg.min_letters, 3), min(cfg.max_letters, 9) + 1))
     picks = [keys[int(rng.integers(len(keys)))] for _ in range(n)]
