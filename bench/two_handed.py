@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import io
 import json
+from pathlib import Path
 
 import numpy as np
 
@@ -40,8 +41,8 @@ def probe_words(per_pair: int, seed: int, exclude: set[str] = frozenset()) -> li
             if len(words) == per_pair:
                 break
             letters = two_handed_pattern(lexicon, spoken, signed, rng)
-            w = "".join(letters)
-            if w not in seen and w not in words and lexicon.spell(w, spoken, signed) == letters:
+            w = "".join(letters) if letters else None
+            if w and w not in seen and w not in words:
                 words.append(w)
         items += [(pair, w) for w in words]
     return items
@@ -69,7 +70,7 @@ def main() -> None:
     reader = Backtranslator.from_pretrained(args.reader)
     exclude: set[str] = set()
     if args.exclude_vocabulary:
-        vocab = json.loads(open(args.exclude_vocabulary).read())
+        vocab = json.loads(Path(args.exclude_vocabulary).read_text())
         exclude = {w for v in vocab.values() for words in v.values() if isinstance(words, list) for w in words}
     items = probe_words(args.per_pair, args.seed, exclude)
     lookup, composer = [], []

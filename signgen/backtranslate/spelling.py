@@ -169,12 +169,12 @@ def vocabulary(lexicon: Lexicon, cfg: SpellingConfig) -> dict[str, dict[str, lis
     return out
 
 
-_HANDEDNESS: dict[tuple[int, str, str], tuple[list[str], list[str]]] = {}
+_HANDEDNESS: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {}
 
 
 def two_handed_letters(lexicon: Lexicon, spoken: str, signed: str) -> tuple[list[str], list[str]]:
     """(two-handed, one-handed) letters of a pair: two-handed when both hands are seen in most of its clip."""
-    key = (id(lexicon), spoken, signed)
+    key = (str(lexicon.root), spoken, signed)  # a lexicon is its directory; id() could be reused after garbage collection
     if key not in _HANDEDNESS:
         sl = component_slices()
         two, one = [], []
@@ -187,13 +187,15 @@ def two_handed_letters(lexicon: Lexicon, spoken: str, signed: str) -> tuple[list
 
 
 def two_handed_pattern(lexicon: Lexicon, spoken: str, signed: str, rng: np.random.Generator) -> list[str] | None:
-    """Letters two-handed, 1-3 one-handed, two-handed, one-handed (None if the alphabet lacks either kind): where
-    spoken-to-signed's lookup interpolates the second hand through one-handed letters (bench/two_handed.py)."""
+    """Letters two-handed, 1-3 one-handed, two-handed, one-handed: where spoken-to-signed's lookup interpolates the
+    second hand through one-handed letters (bench/two_handed.py). None if the alphabet lacks either kind, or if the
+    joined letters would spell back as other entries (s+c+h read as "sch")."""
     two, one = two_handed_letters(lexicon, spoken, signed)
     if not two or not one:
         return None
     pick = lambda keys: keys[int(rng.integers(len(keys)))]  # noqa: E731
-    return [pick(two)] + [pick(one) for _ in range(int(rng.integers(1, 4)))] + [pick(two), pick(one)]
+    letters = [pick(two)] + [pick(one) for _ in range(int(rng.integers(1, 4)))] + [pick(two), pick(one)]
+    return letters if lexicon.spell("".join(letters), spoken, signed) == letters else None
 
 
 def pseudo_word(lexicon: Lexicon, spoken: str, signed: str, rng: np.random.Generator, cfg: SpellingConfig) -> str:
@@ -201,7 +203,7 @@ def pseudo_word(lexicon: Lexicon, spoken: str, signed: str, rng: np.random.Gener
     (`two_handed_prob`) around two-handed letters."""
     if cfg.two_handed_prob > 0 and rng.random() < cfg.two_handed_prob:
         letters = two_handed_pattern(lexicon, spoken, signed, rng)
-        if letters is not None and lexicon.spell("".join(letters), spoken, signed) == letters:
+        if letters is not None:
             return "".join(letters)
     keys = [k for k in lexicon.keys(spoken, signed) if k.isalpha()]
     n = int(rng.integers(max(cfg.min_letters, 3), min(cfg.max_letters, 9) + 1))

@@ -219,8 +219,8 @@ def _check_texts(corpus: Corpus, corpus_dir, model: MotionModel) -> None:
             bad.append(str(e))
     if bad:
         raise SigngenError(f"{corpus_dir}: {len(bad)} of {len(corpus.samples)} texts don't fit the model's text encoder "
-                           f"(first: {bad[0]}); leave model.text.alphabet empty to build it from the corpus, or "
-                           "respell or drop those samples")
+                           f"(first: {bad[0]}); respell, shorten or drop those samples (a character encoder given no "
+                           "model.text.alphabet builds it from the corpus)")
 
 
 def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | Path, progress: bool = True) -> Path:
