@@ -204,7 +204,12 @@ def pseudo_word(lexicon: Lexicon, spoken: str, signed: str, rng: np.random.Gener
     if cfg.two_handed_prob > 0 and rng.random() < cfg.two_handed_prob:
         letters = two_handed_pattern(lexicon, spoken, signed, rng)
         if letters is not None:
-            return "".join(letters)
+            if rng.random() < cfg.pseudo_double_prob:  # doubled letters as often as in the other pseudo-words
+                i = int(rng.integers(len(letters)))
+                letters.insert(i, letters[i])
+            word = "".join(letters)
+            if lexicon.spell(word, spoken, signed) == letters:
+                return word
     keys = [k for k in lexicon.keys(spoken, signed) if k.isalpha()]
     n = int(rng.integers(max(cfg.min_letters, 3), min(cfg.max_letters, 9) + 1))
     picks = [keys[int(rng.integers(len(keys)))] for _ in range(n)]
