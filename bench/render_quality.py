@@ -1,7 +1,8 @@
 """Renderer quality and speed: SSIM / PSNR / drift (mean SSIM minus the last quarter's) / flicker of the diffusion renderer on held-out (frame, pose) clips,
 and frames per second of every backend. FID only with a local Inception TorchScript file (--fid-weights).
 
-    OMP_NUM_THREADS=1 python bench/render_quality.py --frames FRAMES_DIR [--model DIR] [--clips 3] [--max-frames 50]
+    OMP_NUM_THREADS=1 python bench/render_quality.py --frames FRAMES_DIR [--model DIR] [--clips 3] [--max-frames 50] \
+        [--at 128] [--view body|closeup]
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ def main() -> None:
     ap.add_argument("--max-frames", type=int, default=50)
     ap.add_argument("--size", type=int, default=256, help="size for the fps measurement")
     ap.add_argument("--steps", type=int, default=None)
+    ap.add_argument("--at", type=int, default=None, help="measure quality at this resolution (default: the model's own); "
+                    "the output is resized to it, the target frames are loaded at it")
+    ap.add_argument("--view", choices=["body", "closeup"], default="body",
+                    help="which held-out clips: the body frames, or the hand close-up frames (`data frames --close-ups`)")
     ap.add_argument("--fid-weights", default=None, help="local TorchScript Inception (never downloaded)")
     ap.add_argument("--json", default=None)
     ap.add_argument("--fps-renderers", default="skeleton,avatar,diffusion", help="renderers whose fps is measured")
@@ -40,9 +45,11 @@ def main() -> None:
 
     model_dir = Path(args.model) if args.model else shipped.RENDERER
     diff = DiffusionRenderer.from_pretrained(model_dir, steps=args.steps)
-    res = diff.model.cfg.size
-    diff.size = res  # quality is measured at the model's own resolution
-    clips = [c for c in read_clips(args.frames) if c.split == "val"][: args.clips]
+    res = args.at or diff.model.cfg.size
+    diff.size = res  # quality is measured at the model's own resolution unless --at says otherwise
+    clips = [c for c in read_clips(args.frames) if c.split == "val" and c.view == args.view][: args.clips]
+    if not clips:
+        raise SystemExit(f"{args.frames}: no held-out (split=val) clip of view {args.view}")
     signers = diff.model.cfg.signers
     gen_all, tgt_all, rows = [], [], []
     for c in clips:
@@ -77,7 +84,7 @@ def main() -> None:
         n = len(r.render(pose))
         speed[kind] = n / (time.perf_counter() - t)
     out = {"machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads, {'cuda' if torch.cuda.is_available() else 'cpu'}",
-           "model": str(model_dir), "resolution": res, "steps": args.steps or diff.model.cfg.steps, "clips": rows,
+           "model": str(model_dir), "model_resolution": diff.model.cfg.size, "resolution": res, "view": args.view, "steps": args.steps or diff.model.cfg.steps, "clips": rows,
            "quality": quality, "fps_at_size": args.size, "fps": speed}
     print(json.dumps(out, indent=2))
     if args.json:

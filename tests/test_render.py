@@ -250,6 +250,67 @@ def test_shared_noise_and_previous_frame_conditioning(frames_dir, tmp_path):
     assert not torch.allclose(e0, e1)
 
 
+def test_close_up_frames_teach_the_renderer_the_hand_close_up(small_corpus, tmp_path):
+    """`data frames --close-ups` adds each clip's hand close-up (magnified pose, avatar close-up drawing) as view
+    'closeup'; a renderer trained on them records the view and draws the corner close-up itself, and only there."""
+    from signgen.cli import main
+    from signgen.pose.io import read_pose
+    from signgen.render.closeup import close_up_size
+    from signgen.render.diffusion import DiffusionRenderer
+    from signgen.render.framesdir import load_clip, read_clips
+
+    frames = tmp_path / "frames"
+    assert main(["data", "frames", "--corpus", str(small_corpus.root), "-o", str(frames), "--size", "32", "--clips", "2",
+                 "--signers", "1", "--close-ups", "--quiet"]) == 0
+    clips = read_clips(frames)
+    body = [c for c in clips if c.view == "body"]
+    close = [c for c in clips if c.view == "closeup"]
+    assert len(body) == 2 and [c.clip for c in close] == [c.clip + ".closeup" for c in body]
+    assert [(c.split, c.signer, c.frames) for c in close] == [(c.split, c.signer, c.frames) for c in body]
+    img_b, x_b, _ = load_clip(frames, body[0], 32)
+    img_c, x_c, m_c = load_clip(frames, close[0], 32)
+    # magnified: shoulders far apart, and not the body frame redrawn
+    from signgen.render.layout import body_index
+
+    b = body_index()
+    width = lambda x: np.abs(x[:, b["LEFT_SHOULDER"], 0] - x[:, b["RIGHT_SHOULDER"], 0]).mean()  # noqa: E731
+    assert width(x_c) > 3 * width(x_b) and np.abs(img_c.astype(int) - img_b).mean() > 5
+    run = tmp_path / "run"
+    assert main(["train", "renderer", "--frames", str(frames), "-o", str(run), "--config", "tiny", "--quiet"]) == 0
+    pose = read_pose(frames / body[0].clip / "pose.pose")
+    plain = DiffusionRenderer.from_pretrained(run / "model", size=64, steps=2).render(pose)
+    zoom_r = DiffusionRenderer.from_pretrained(run / "model", size=64, steps=2, hand_zoom=True)
+    assert zoom_r.model.cfg.views == ["body", "closeup"] and zoom_r.hand_zoom
+    zoomed = zoom_r.render(pose)
+    side = close_up_size(64)
+    corner = np.zeros((64, 64), bool)
+    corner[: side + 4, 64 - side - 4 :] = True
+    assert np.array_equal(zoomed[:, ~corner], plain[:, ~corner]) and not np.array_equal(zoomed[:, corner], plain[:, corner])
+    # a model trained on body frames only (views ["body"], as every renderer before close-ups) draws no close-up
+    zoom_r.model.cfg.views = ["body"]
+    assert not DiffusionRenderer(zoom_r.model, size=64, steps=2, hand_zoom=True).hand_zoom
+
+
+def test_independent_frames_are_sampled_in_batches_like_one_by_one():
+    """Without previous-frame conditioning frames are denoised in batches; the result matches one frame at a time."""
+    from signgen.render.diffusion.config import RendererConfig
+    from signgen.render.diffusion.model import RendererModel, build_unet, build_vae
+    from signgen.render.posemap import posemaps
+
+    cfg = RendererConfig(size=32, prev_frame=False)
+    cfg.vae.block_out_channels = [8, 16]
+    cfg.unet.block_out_channels, cfg.unet.norm_num_groups = [16, 32, 32], 8
+    torch.manual_seed(0)
+    model = RendererModel(cfg, build_vae(cfg), build_unet(cfg, 4, 2)).eval()
+    torch.nn.init.normal_(model.unet.conv_out.weight, std=0.1)
+    x, mask = pose_to_array(canonical_pose(5))
+    pm = posemaps(x, mask, 32)
+    one = model.sample_clip(pm, steps=2, seed=1, batch_size=1)
+    many = model.sample_clip(pm, steps=2, seed=1, batch_size=3)
+    assert one.shape == many.shape == (5, 32, 32, 3) and np.abs(one.astype(int) - many).max() <= 1
+    assert not np.array_equal(one[0], one[-1])  # frames follow their own pose maps
+
+
 # ---- bad input -------------------------------------------------------------------------------------------------
 import torch  # noqa: E402
 

@@ -117,3 +117,9 @@ def test_frames_from_video_bad_inputs_are_one_line_exit_2(video_corpus, tmp_path
     assert main(["data", "frames", "--corpus", str(old), "-o", str(tmp_path / "f3"), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "keep_raw=true" in err and len(err.strip().splitlines()) == 1
+
+    # close-ups are drawn by the avatar; asked of a video corpus, one line, nothing written
+    assert main(["data", "frames", "--corpus", str(video_corpus), "-o", str(tmp_path / "f4"), "--close-ups", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "--close-ups" in err and "avatar" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "f4").exists()

@@ -8,6 +8,7 @@ import dataclasses
 import time
 from pathlib import Path
 
+from ..errors import SigngenError
 from .common import say
 
 
@@ -122,6 +123,10 @@ def cmd_data_frames(args: argparse.Namespace) -> None:
     if source == "video":
         from data_prep.video_frames import make_video_frames
 
+        if args.close_ups:
+            raise SigngenError(f"--close-ups: {args.corpus} is a video corpus; close-up frames are drawn by the avatar "
+                               "only (use --source avatar, or leave --close-ups out)")
+
         clips, skipped = make_video_frames(args.corpus, args.output, size=args.size, clips=args.clips,
                                            progress=not args.quiet)
         for cid, why in skipped:
@@ -130,7 +135,7 @@ def cmd_data_frames(args: argparse.Namespace) -> None:
         from ..render.framesdir import make_avatar_frames
 
         clips = make_avatar_frames(args.corpus, args.output, size=args.size, clips=args.clips, signers=args.signers,
-                                   progress=not args.quiet)
+                                   close_ups=args.close_ups, progress=not args.quiet)
     say(f"frames: {args.output} ({len(clips)} clips, {sum(c.frames for c in clips)} frames, {source} frames)")
 
 
@@ -160,5 +165,8 @@ def add_parsers(sub) -> None:
     frames.add_argument("--size", type=int, default=128)
     frames.add_argument("--clips", type=int, default=60, help="number of corpus samples, spread over the corpus")
     frames.add_argument("--signers", type=int, default=3, help="avatar frames: avatar looks (1-3), one per clip, as signer ids")
+    frames.add_argument("--close-ups", action="store_true",
+                        help="avatar frames: each clip also as the hand close-up (view 'closeup'), so the diffusion "
+                             "renderer learns to draw the close-up of `--hand-zoom` (what the shipped renderer used)")
     frames.add_argument("--quiet", action="store_true")
     frames.set_defaults(func=cmd_data_frames)

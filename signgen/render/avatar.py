@@ -72,14 +72,14 @@ class AvatarRenderer:
 
     def _add_hand_zoom(self, frames: np.ndarray, x: np.ndarray, mask: np.ndarray) -> None:
         """Paste a magnified view of the signing hand into the top-right corner of every frame (in place)."""
+        add_close_up(frames, x, mask, self.close_up_tiles)
 
-        def draw(zoomed, mask, side):
-            close = AvatarRenderer(side, self.fps, self.style)
-            close.unit = side / FIELD  # line widths grow with the magnification
-            close.outline = True
-            return np.stack([close.draw(zoomed[t], mask[t]) for t in range(len(zoomed))])
-
-        add_close_up(frames, x, mask, draw)
+    def close_up_tiles(self, zoomed: np.ndarray, mask: np.ndarray, side: int) -> np.ndarray:
+        """(T, side, side, 3) close-up tiles of poses already magnified by `closeup.magnify`."""
+        close = AvatarRenderer(side, self.fps, self.style)
+        close.unit = side / FIELD  # line widths grow with the magnification
+        close.outline = True
+        return np.stack([close.draw(zoomed[t], mask[t]) for t in range(len(zoomed))])
 
     def draw(self, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
         import cv2

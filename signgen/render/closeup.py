@@ -43,6 +43,13 @@ def magnify(x: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return out
 
 
+def close_up_pose(x: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
+    """The magnified poses the close-up draws (`magnify` around the smoothed signing-hand track); None if no hand
+    is ever seen. Renderer training frames of the close-up view are drawn from these."""
+    centres = signing_hand_track(x, mask)
+    return None if centres is None else magnify(x, centres)
+
+
 def close_up_size(size: int) -> int:
     return max(16, int(round(FRACTION * size)))
 
@@ -51,11 +58,11 @@ def add_close_up(frames: np.ndarray, x: np.ndarray, mask: np.ndarray, draw, bord
     """Draw the close-up of canonical poses x (T, J, 3) / mask (T, J) into `frames` (T, size, size, 3), in
     place. `draw(zoomed_x, mask, side)` draws (T, side, side, 3) tiles of the magnified poses with the
     drawer's own framing. A sequence without a hand gets no close-up."""
-    centres = signing_hand_track(x, mask)
-    if centres is None:
+    zoomed = close_up_pose(x, mask)
+    if zoomed is None:
         return
     side = close_up_size(frames.shape[2])
-    paste_close_up(frames, draw(magnify(x, centres), mask, side), border)
+    paste_close_up(frames, draw(zoomed, mask, side), border)
 
 
 def paste_close_up(frames: np.ndarray, tiles: np.ndarray, border=(255, 255, 255)) -> None:

@@ -3,7 +3,7 @@
 Layout (real frames from video data prep use the same):
 
     DIR/frames.json          {"layout_version": 1}   (a hand-made directory may leave it out)
-    DIR/clips.csv            clip,signer,split,frames   (split: train | val)
+    DIR/clips.csv            clip,signer,split,frames[,view]   (split: train | val; view: body (default) | closeup)
     DIR/<clip>/pose.pose     canonical pose; frame t of the pose belongs to image t
     DIR/<clip>/000000.png    RGB frames, square (other sizes are centre-cropped and resized when loaded)
 """
@@ -21,7 +21,9 @@ from ..errors import SigngenError
 CLIPS = "clips.csv"
 INFO = "frames.json"
 LAYOUT_VERSION = 1  # of this layout; frames.json records the version that wrote a frames directory
-FIELDS = ["clip", "signer", "split", "frames"]
+FIELDS = ["clip", "signer", "split", "frames"]  # required columns; `view` is optional
+VIEWS = ("body", "closeup")
+CLOSE_UP_SUFFIX = ".closeup"  # a sample's close-up clip is `<sample id>.closeup`  # closeup: the hand close-up's magnified drawing (`render.closeup`), pose magnified alike
 
 # Avatar "signers": different clothes/skin/hair, so the signer embedding has something to learn.
 SIGNER_STYLES = [
@@ -37,6 +39,7 @@ class Clip:
     signer: str
     split: str
     frames: int
+    view: str = "body"
 
 
 def read_clips(root: str | Path) -> list[Clip]:
@@ -61,9 +64,11 @@ def read_clips(root: str | Path) -> list[Clip]:
         clips = []
         for i, row in enumerate(reader, start=2):
             try:
-                clips.append(Clip(row["clip"], row["signer"], row["split"], int(row["frames"])))
+                clips.append(Clip(row["clip"], row["signer"], row["split"], int(row["frames"]), row.get("view") or "body"))
             except (ValueError, TypeError):
                 raise SigngenError(f"{path}:{i}: bad row {row}; frames must be an integer") from None
+            if clips[-1].view not in VIEWS:
+                raise SigngenError(f"{path}:{i}: view {clips[-1].view!r}; choose one of {', '.join(VIEWS)} (or leave it empty)")
     if not clips:
         raise SigngenError(f"{path}: lists no clips")
     return clips
@@ -77,7 +82,7 @@ def write_clips(root: str | Path, clips: list[Clip]) -> None:
     from ..pose.io import atomic_write_bytes
 
     buf = io.StringIO()
-    w = csv.DictWriter(buf, FIELDS, lineterminator="\n")
+    w = csv.DictWriter(buf, FIELDS + ["view"], lineterminator="\n")
     w.writeheader()
     for c in clips:
         w.writerow(vars(c))
@@ -141,19 +146,25 @@ def write_clip(clip_dir: Path, frames, x: np.ndarray, mask: np.ndarray) -> None:
 
 
 def finish_clips(root: str | Path, clips: list[Clip]) -> None:
-    """Write clips.csv, holding out the last clip as `val` when the hash gave none."""
-    if not any(c.split == "val" for c in clips) and len(clips) > 1:
-        clips[-1].split = "val"
+    """Write clips.csv, holding out the last sample (its clip and its close-up) as `val` when the hash gave none."""
+    sample = lambda c: c.clip.removesuffix(CLOSE_UP_SUFFIX)  # noqa: E731
+    if not any(c.split == "val" for c in clips) and len({sample(c) for c in clips}) > 1:
+        for c in clips:
+            if sample(c) == sample(clips[-1]):
+                c.split = "val"
     write_clips(root, clips)
 
 
 def make_avatar_frames(corpus_dir: str | Path, out: str | Path, size: int = 128, clips: int = 60, signers: int = 3,
-                       val_fraction: float = 0.1, progress: bool = True) -> list[Clip]:
-    """Render `clips` corpus samples (spread over the corpus) with the avatar; resumable per clip."""
+                       val_fraction: float = 0.1, close_ups: bool = False, progress: bool = True) -> list[Clip]:
+    """Render `clips` corpus samples (spread over the corpus) with the avatar; resumable per clip. `close_ups`: each
+    sample also as a `closeup` view clip `<id>.closeup` (same signer and split): the avatar's hand close-up drawn
+    full-frame, with the magnified pose it shows, so a renderer learns to draw the close-up too."""
     from ..progress import progress_bar
 
     from ..corpus import Corpus, hash_seed
     from .avatar import AvatarRenderer, AvatarStyle
+    from .closeup import close_up_pose
 
     if not 1 <= signers <= len(SIGNER_STYLES):
         raise SigngenError(f"--signers {signers}: the avatar has {len(SIGNER_STYLES)} styles; choose 1 to {len(SIGNER_STYLES)}")
@@ -167,8 +178,15 @@ def make_avatar_frames(corpus_dir: str | Path, out: str | Path, size: int = 128,
         signer = hash_seed(s.id) % signers
         d = out / s.id
         x, mask = corpus.load(s)
+        split = frames_split(s.id, val_fraction)
         if not is_done(d):
             write_clip(d, renderers[signer].render_arrays(x, mask), x, mask)
-        done.append(Clip(s.id, str(signer), frames_split(s.id, val_fraction), len(x)))
+        done.append(Clip(s.id, str(signer), split, len(x)))
+        zoomed = close_up_pose(x, mask) if close_ups else None
+        if zoomed is not None:
+            dz = out / f"{s.id}{CLOSE_UP_SUFFIX}"
+            if not is_done(dz):
+                write_clip(dz, renderers[signer].close_up_tiles(zoomed, mask, size), zoomed, mask)
+            done.append(Clip(dz.name, str(signer), split, len(x), "closeup"))
     finish_clips(out, done)
     return done

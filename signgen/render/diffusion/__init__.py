@@ -21,6 +21,7 @@ class DiffusionRendererConfig:
     steps: Optional[int] = None  # denoising steps (default: the model's)
     seed: int = 0
     device: Optional[str] = None
+    hand_zoom: bool = False  # a close-up of the signing hand, drawn by the model, if it was trained on close-ups
 
 
 class DiffusionRenderer:
@@ -29,15 +30,18 @@ class DiffusionRenderer:
         from ... import shipped
 
         return cls.from_pretrained(cfg.model_dir or shipped.RENDERER, size=cfg.size, steps=cfg.steps, seed=cfg.seed,
-                                   device=cfg.device)
+                                   device=cfg.device, hand_zoom=cfg.hand_zoom)
 
-    def __init__(self, model, size: int = 256, steps: int | None = None, seed: int = 0, signer: int = 0):
+    def __init__(self, model, size: int = 256, steps: int | None = None, seed: int = 0, signer: int = 0,
+                 hand_zoom: bool = False):
         self.model, self.size, self.steps, self.seed, self.signer = model, size, steps, seed, signer
         self.fps = 25.0
+        # A model trained without close-up frames cannot draw one (it would draw a body from a hand's pose map).
+        self.hand_zoom = hand_zoom and "closeup" in model.cfg.views
 
     @classmethod
     def from_pretrained(cls, directory: str | Path, size: int = 256, steps: int | None = None, seed: int = 0,
-                        device: str | None = None) -> "DiffusionRenderer":
+                        device: str | None = None, hand_zoom: bool = False) -> "DiffusionRenderer":
         from .model import RendererModel
 
         if steps is not None and not 1 <= steps <= 1000:
@@ -45,15 +49,22 @@ class DiffusionRenderer:
         directory = Path(directory)
         if not directory.is_dir():
             raise SigngenError(f"{directory}: diffusion renderer directory not found; train one (signgen train renderer) or pass --model DIR")
-        return cls(RendererModel.from_pretrained(directory, device), size, steps, seed)
+        return cls(RendererModel.from_pretrained(directory, device), size, steps, seed, hand_zoom=hand_zoom)
 
     def render(self, pose: Pose, progress: bool = False) -> np.ndarray:
         """Pose maps at the model's resolution -> diffusion frames, resized to `size`."""
         x, mask = pose_arrays(pose)
         self.fps = float(pose.body.fps)
-        frames = self.model.sample_clip(posemaps(x, mask, self.model.cfg.size), signer=self.signer, steps=self.steps,
-                                        seed=self.seed, progress=progress)
-        return resize_frames(frames, self.size)
+        frames = resize_frames(self._sample(x, mask, progress), self.size)
+        if self.hand_zoom:
+            from ..closeup import add_close_up
+
+            add_close_up(frames, x, mask, lambda zoomed, m, side: resize_frames(self._sample(zoomed, m, progress), side))
+        return frames
+
+    def _sample(self, x: np.ndarray, mask: np.ndarray, progress: bool) -> np.ndarray:
+        return self.model.sample_clip(posemaps(x, mask, self.model.cfg.size), signer=self.signer, steps=self.steps,
+                                      seed=self.seed, progress=progress)
 
 
 def resize_frames(frames: np.ndarray, size: int) -> np.ndarray:

@@ -38,6 +38,9 @@ class RendererConfig:
     pose_input: str = "concat"
     signers: list[str] = field(default_factory=lambda: ["0"])  # learned signer embeddings, by name
     signer_tokens: int = 4  # cross-attention tokens per signer
+    # What the training frames showed (set from clips.csv): "body" frames, and "closeup" when it also learned to
+    # draw the hand close-up (`signgen data frames --close-ups`); only then does the renderer add a close-up.
+    views: list[str] = field(default_factory=lambda: ["body"])
     # Cross-frame mechanism: the previous frame's latent is concatenated to the UNet input (autoregressive).
     prev_frame: bool = True
     prev_noise: float = 0.1  # std of noise added to the previous-frame latent during training

@@ -158,11 +158,12 @@ class RendererModel(torch.nn.Module):
     # ---- sampling -----------------------------------------------------------------------------------------
     @torch.no_grad()
     def sample_clip(self, posemaps: np.ndarray, signer: int = 0, steps: int | None = None, seed: int = 0,
-                    sampler: str | None = None, progress: bool = False) -> np.ndarray:
+                    sampler: str | None = None, progress: bool = False, batch_size: int = 16) -> np.ndarray:
         """Pose maps (T, S, S, 3) uint8 at cfg.size -> frames (T, S, S, 3) uint8.
 
-        Temporal consistency: every frame starts from the SAME initial noise, and each frame is conditioned on the
-        previous generated frame's latent (frame 0 on none)."""
+        Temporal consistency: every frame starts from the SAME initial noise. With `prev_frame` each frame is also
+        conditioned on the previous generated frame's latent (frame 0 on none), so frames are made one by one;
+        without it frames are independent and are denoised `batch_size` at a time."""
         from ...progress import progress_bar
 
         device = next(self.unet.parameters()).device
@@ -171,20 +172,25 @@ class RendererModel(torch.nn.Module):
         gen = torch.Generator("cpu").manual_seed(seed)
         noise0 = torch.randn(1, self.latent_channels, h, h, generator=gen).to(device, dtype)
         noise0 = noise0 * self.make_sampler(sampler).init_noise_sigma
-        signer_t = torch.tensor([signer], device=device)
+        step = 1 if self.cfg.prev_frame else max(1, batch_size)
         prev, out = None, []
-        for t_idx in progress_bar(range(len(posemaps)), desc="diffusion", unit="frame", disable=not progress):
-            pm = torch.from_numpy(posemaps[t_idx]).to(device, dtype).permute(2, 0, 1)[None] / 255.0
-            z = noise0.clone()
-            sched = self.make_sampler(sampler)  # multistep solvers keep state: one fresh scheduler per frame
+        bar = progress_bar(total=len(posemaps), desc="diffusion", unit="frame", disable=not progress)
+        for start in range(0, len(posemaps), step):
+            pm = torch.from_numpy(posemaps[start : start + step]).to(device, dtype).permute(0, 3, 1, 2) / 255.0
+            n = len(pm)
+            z = noise0.expand(n, -1, -1, -1).clone()
+            signer_t = torch.full((n,), signer, device=device, dtype=torch.long)
+            sched = self.make_sampler(sampler)  # multistep solvers keep state: one fresh scheduler per frame (batch)
             sched.set_timesteps(steps or self.cfg.steps, device=device)
             for t in sched.timesteps:
                 zin = sched.scale_model_input(z, t)
                 z = sched.step(self.eps(zin, t[None].to(device), pm, prev, signer_t), t, z).prev_sample
-            prev = z
-            img = self.decode(z)[0].float().permute(1, 2, 0).cpu().numpy()
+            prev = z if self.cfg.prev_frame else None
+            img = self.decode(z).float().permute(0, 2, 3, 1).cpu().numpy()
             out.append(((img + 1) * 127.5).round().clip(0, 255).astype(np.uint8))
-        return np.stack(out)
+            bar.update(n)
+        bar.close()
+        return np.concatenate(out)
 
     # ---- persistence --------------------------------------------------------------------------------------
     def save_pretrained(self, directory: str | Path) -> Path:

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from ...corpus import hash_seed
 from ...errors import SigngenError
 from ...train import TrainConfig, Task, run
-from ..framesdir import load_clip, read_clips
+from ..framesdir import VIEWS, load_clip, read_clips
 from ..posemap import draw_posemap
 from .config import RendererConfig
 from .model import RendererModel, build_unet, build_vae, default_scheduler_config, expand_conv_in, unet_in_channels
@@ -139,6 +139,7 @@ def train_renderer(frames_dir: str | Path, cfg: RendererTrainConfig, out_dir: st
         raise SigngenError(f"model.size={mcfg.size}: must be a multiple of 8")
     clips = read_clips(frames_dir)
     mcfg.signers = sorted({c.signer for c in clips})
+    mcfg.views = [v for v in VIEWS if any(c.view == v for c in clips)]
     train = PairData(frames_dir, "train", mcfg.size, mcfg.signers, cfg.max_frames_per_clip)
     val = PairData(frames_dir, "val", mcfg.size, mcfg.signers, cfg.max_frames_per_clip)
     if len(train) == 0:
