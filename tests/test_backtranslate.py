@@ -201,3 +201,52 @@ def test_two_handed_pattern_puts_one_handed_letters_between_two_handed_ones():
     cfg = SpellingConfig(two_handed_prob=1.0)
     words = [pseudo_word(lexicon, "hr", "csq", rng, cfg) for _ in range(10)]
     assert all(lexicon.spell(w, "hr", "csq")[0] in two for w in words)
+    doubled = SpellingConfig(two_handed_prob=1.0, pseudo_double_prob=1.0)
+    words = [pseudo_word(lexicon, "hr", "csq", rng, doubled) for _ in range(10)]
+    assert sum(any(a == b for a, b in zip(lexicon.spell(w, "hr", "csq"), lexicon.spell(w, "hr", "csq")[1:])) for w in words) >= 8
+
+
+def test_reading_hides_hands_filled_in_by_interpolation_and_nothing_else():
+    """A hand filled in by linear interpolation (what spoken-to-signed's concatenation does through undetected
+    frames) is hidden when reading; recorded letters, a hand held still and slowed (resampled) signing are not."""
+    from signgen.backtranslate.model import hide_interpolated_hands
+    from signgen.backtranslate.spelling import compose_sample, fill_hand_gaps
+    from signgen.lexicon import Lexicon, resample
+    from signgen.pose.skeleton import component_slices
+
+    lexicon = Lexicon.builtin()
+    left = component_slices()["LEFT_HAND_LANDMARKS"]
+    c = compose_sample(lexicon, "brod", "hr", "csq", None, None)  # two-handed B and D, one-handed R and O between
+    filled_x, filled_m = fill_hand_gaps(c.x, c.mask)
+    gap = ~c.mask[:, left].all(1) & filled_m[:, left].all(1)
+    assert gap.sum() >= 10  # the second hand floats through the one-handed letters
+    hidden = hide_interpolated_hands(filled_x, filled_m)
+    assert not hidden[gap][:, left].any() and (hidden[~gap] == filled_m[~gap]).all()  # the filled frames, and only they
+    assert (hide_interpolated_hands(c.x, c.mask) == c.mask).all()  # nothing filled: nothing hidden
+    still = np.repeat(c.x[:1], 20, 0), np.repeat(c.mask[:1], 20, 0)
+    assert (hide_interpolated_hands(*still) == still[1]).all()  # a hand held still is seen
+    slow = resample(c.x, c.mask, 2 * len(c.x))  # half speed: every other frame lies on a straight line
+    lost = (slow[1] & ~hide_interpolated_hands(*slow)).any(1)
+    in_letters = np.zeros(len(lost), bool)
+    for a, b in c.spans:  # the composer's 2-frame joins, slowed to 4, are filled in too; every letter is seen
+        in_letters[2 * a + 1 : 2 * b - 1] = True
+    assert lost.sum() < 0.15 * len(lost) and not (lost & in_letters).any()
+    for key in ("a", "j", "z"):
+        clip = lexicon.clip(key, "en", "ase")
+        assert (hide_interpolated_hands(clip.x, clip.mask) == clip.mask).mean() > 0.99  # recordings are seen
+
+
+def test_reader_config_hides_interpolated_hands_when_reading_only(tmp_path):
+    from signgen.backtranslate.config import BacktranslatorConfig
+    from signgen.backtranslate.spelling import compose_sample, fill_hand_gaps
+    from signgen.lexicon import Lexicon
+
+    c = compose_sample(Lexicon.builtin(), "brod", "hr", "csq", None, None)
+    arrays = [fill_hand_gaps(c.x, c.mask)]
+    cfg = BacktranslatorConfig(head="ctc", features="hands", dim=16, encoder_layers=1, heads=2, signed_languages=["csq"])
+    model = Backtranslator(cfg, train_tokenizer(["brod"], "char"))
+    trained, _ = model.features(arrays)
+    assert torch.equal(trained, model.features(arrays, reading=True)[0])  # option off: reading sees what training saw
+    model.cfg.hide_interpolated_hands = True
+    read, _ = model.features(arrays, reading=True)
+    assert torch.equal(trained, model.features(arrays)[0]) and not torch.equal(trained, read)

@@ -12,6 +12,9 @@ class BacktranslatorConfig:
     # hands: each hand's joints relative to its wrist in units of its own size, its wrist relative to the
     # shoulders, and the upper body: a letter's handshape stays the same wherever the arm is.
     features: str = "zscore"
+    # Reading only (never in training), hands features: hide a hand where it moves exactly linearly for several
+    # frames, filled in by a composer's interpolation rather than seen (model.hide_interpolated_hands)
+    hide_interpolated_hands: bool = False
     tokenizer: str = "char"  # char (fingerspelling) | bpe (words and sentences)
     vocab_size: int = 4000  # bpe only; char uses every character of the training text
     components: list[str] = field(

@@ -56,6 +56,35 @@ def hand_features(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.concatenate(parts, axis=1).astype(np.float32)
 
 
+INTERPOLATED_RUN = 4  # at least this many frames in a row moving exactly linearly: filled in, not seen
+LINEAR_TOL = 1e-4  # shoulder widths; recorded hands never move this linearly (largest |2nd difference| >= 3e-4)
+
+
+def hide_interpolated_hands(x: np.ndarray, mask: np.ndarray, min_run: int = INTERPOLATED_RUN,
+                            tol: float = LINEAR_TOL) -> np.ndarray:
+    """`mask` with each hand hidden where it was filled in by linear interpolation rather than seen: runs of at
+    least `min_run` frames in which every joint of the hand moves on a straight line at constant speed (second
+    differences below `tol`) while the hand moves. spoken-to-signed's concatenation fills an undetected hand this
+    way, so through one-handed letters a two-handed alphabet's second hand floats between two handshapes
+    (bench/two_handed.py). A hand held still, and resampled (slowed) signing, whose straight pieces are shorter
+    than `min_run`, are left as they are."""
+    mask = mask.copy()
+    if len(x) < min_run + 2:
+        return mask
+    for side in ("LEFT", "RIGHT"):
+        sl = component_slices()[f"{side}_HAND_LANDMARKS"]
+        hand, seen = x[:, sl], mask[:, sl].all(1)
+        d2 = np.abs(hand[2:] - 2 * hand[1:-1] + hand[:-2]).max(axis=(1, 2))
+        d1 = np.abs(hand[2:] - hand[:-2]).max(axis=(1, 2))
+        linear = np.zeros(len(x), bool)
+        linear[1:-1] = (d2 < tol) & (d1 > tol) & seen[2:] & seen[1:-1] & seen[:-2]
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], linear.astype(np.int8), [0]])))
+        for a, b in zip(edges[::2], edges[1::2]):
+            if b - a >= min_run:
+                mask[a:b, sl] = False
+    return mask
+
+
 class Backtranslator(nn.Module):
     def __init__(self, cfg: BacktranslatorConfig, tokenizer, stats: NormStats | None = None):
         super().__init__()
@@ -98,8 +127,10 @@ class Backtranslator(nn.Module):
         return self.normalizer.stats
 
     # ---- inputs -------------------------------------------------------------------------------
-    def features(self, arrays: list[tuple[np.ndarray, np.ndarray]]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Canonical (x (T,178,3), mask (T,178)) arrays -> padded frame features (B,T,F) and frame mask (B,T)."""
+    def features(self, arrays: list[tuple[np.ndarray, np.ndarray]], reading: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        """Canonical (x (T,178,3), mask (T,178)) arrays -> padded frame features (B,T,F) and frame mask (B,T).
+        `reading`: for `translate`, which hides interpolated hands when the config says so (training never does:
+        the reader learns from compositions with and without filled-in hands)."""
         too_long = [len(x) for x, _ in arrays if len(x) > self.cfg.max_frames]
         if too_long:
             raise SigngenError(f"a pose has {too_long[0]} frames; this back-translator reads at most {self.cfg.max_frames}")
@@ -108,6 +139,8 @@ class Backtranslator(nn.Module):
             out = np.zeros((len(arrays), length, hand_feature_size()), np.float32)
             fm = np.zeros((len(arrays), length), bool)
             for k, (x, mask) in enumerate(arrays):
+                if reading and self.cfg.hide_interpolated_hands:
+                    mask = hide_interpolated_hands(x, mask)
                 out[k, : len(x)] = hand_features(x, mask)
                 fm[k, : len(x)] = True
             return torch.from_numpy(out), torch.from_numpy(fm)
@@ -163,7 +196,7 @@ class Backtranslator(nn.Module):
         arrays = [resample(x, m, self.cfg.max_frames) if len(x) > self.cfg.max_frames else (x, m) for x, m in arrays]
         out: list[str] = []
         for start in range(0, len(arrays), batch_size):
-            feats, fm = self.features(arrays[start : start + batch_size])
+            feats, fm = self.features(arrays[start : start + batch_size], reading=True)
             embeds, mask = self.embed(feats.to(device), fm.to(device), langs[start : start + batch_size])
             out += self.head.decode(self, embeds, mask, beams or self.cfg.beams)
         return out
