@@ -204,9 +204,10 @@ def pseudo_word(lexicon: Lexicon, spoken: str, signed: str, rng: np.random.Gener
     if cfg.two_handed_prob > 0 and rng.random() < cfg.two_handed_prob:
         letters = two_handed_pattern(lexicon, spoken, signed, rng)
         if letters is not None:
-            if rng.random() < cfg.pseudo_double_prob:  # doubled letters as often as in the other pseudo-words
-                i = int(rng.integers(len(letters)))
-                letters.insert(i, letters[i])
+            if rng.random() >= cfg.pseudo_double_prob:
+                return "".join(letters)  # two_handed_pattern checked that it spells back
+            i = int(rng.integers(len(letters)))  # doubled letters as often as in the other pseudo-words
+            letters.insert(i, letters[i])
             word = "".join(letters)
             if lexicon.spell(word, spoken, signed) == letters:
                 return word

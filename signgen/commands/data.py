@@ -167,6 +167,6 @@ def add_parsers(sub) -> None:
     frames.add_argument("--signers", type=int, default=3, help="avatar frames: avatar looks (1-3), one per clip, as signer ids")
     frames.add_argument("--close-ups", action="store_true",
                         help="avatar frames: each clip also as the hand close-up (view 'closeup'), so the diffusion "
-                             "renderer learns to draw the close-up of `--hand-zoom` (what the shipped renderer used)")
+                             "renderer learns to draw the hand close-up too (the shipped renderer was not: on a CPU budget it did not learn it)")
     frames.add_argument("--quiet", action="store_true")
     frames.set_defaults(func=cmd_data_frames)

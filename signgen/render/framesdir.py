@@ -22,8 +22,8 @@ CLIPS = "clips.csv"
 INFO = "frames.json"
 LAYOUT_VERSION = 1  # of this layout; frames.json records the version that wrote a frames directory
 FIELDS = ["clip", "signer", "split", "frames"]  # required columns; `view` is optional
-VIEWS = ("body", "closeup")
-CLOSE_UP_SUFFIX = ".closeup"  # a sample's close-up clip is `<sample id>.closeup`  # closeup: the hand close-up's magnified drawing (`render.closeup`), pose magnified alike
+VIEWS = ("body", "closeup")  # closeup: the hand close-up's magnified drawing (`render.closeup`), pose magnified alike
+CLOSE_UP_SUFFIX = ".closeup"  # a sample's close-up clip is `<sample id>.closeup`
 
 # Avatar "signers": different clothes/skin/hair, so the signer embedding has something to learn.
 SIGNER_STYLES = [

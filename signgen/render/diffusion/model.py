@@ -185,7 +185,7 @@ class RendererModel(torch.nn.Module):
             for t in sched.timesteps:
                 zin = sched.scale_model_input(z, t)
                 z = sched.step(self.eps(zin, t[None].to(device), pm, prev, signer_t), t, z).prev_sample
-            prev = z if self.cfg.prev_frame else None
+            prev = z  # read by `eps` only with prev_frame, where batches are single frames
             img = self.decode(z).float().permute(0, 2, 3, 1).cpu().numpy()
             out.append(((img + 1) * 127.5).round().clip(0, 255).astype(np.uint8))
             bar.update(n)
