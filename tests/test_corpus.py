@@ -198,3 +198,13 @@ def test_v2_corpus_covers_rare_words_pseudo_words_and_held_out_names(tmp_path):
     for s in by_split["names"][:3]:
         pose, _ = compose_timed(s.text, s.spoken_language, s.signed_language)
         assert 0.75 < s.frames / len(pose.body.data) < 1.33, (s.text, s.frames, len(pose.body.data))
+    # the shipped motion model's recipe (docs/benchmarks.md, Shipped models) at tiny scale: the S preset on this corpus
+    from signgen.cli import main
+    from signgen.motion.model import MotionModel
+
+    run = tmp_path / "motion"
+    args = ["train", "motion", "--corpus", str(corpus.root), "--config", "S", "-o", str(run), "--quiet", "train.steps=2",
+            "train.batch_size=4", "train.warmup=1", "train.val_every=2", "train.ckpt_every=2", "val_samples=1"]
+    assert main(args) == 0
+    model = MotionModel.from_pretrained(run / "model")
+    assert model.cfg.letter_durations and model.cfg.denoiser.max_frames == 384 and set(model.cfg.languages) == {"ase", "gsg"}
