@@ -198,7 +198,8 @@ def test_v2_corpus_covers_rare_words_pseudo_words_and_held_out_names(tmp_path):
     for s in by_split["names"][:3]:
         pose, _ = compose_timed(s.text, s.spoken_language, s.signed_language)
         assert 0.75 < s.frames / len(pose.body.data) < 1.33, (s.text, s.frames, len(pose.body.data))
-    # the shipped motion model's recipe (docs/benchmarks.md, Shipped models) at tiny scale: the S preset on this corpus
+    # the one-run motion recipe (docs/benchmarks.md, "Motion model in one run from scratch") at tiny scale: the S preset
+    # on this corpus (the shipped model is not this recipe's output; it is the nine-run chain)
     from signgen.cli import main
     from signgen.motion.model import MotionModel
 
