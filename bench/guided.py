@@ -6,7 +6,8 @@ p50/p99/max for guided output, pure output and the ground truth (real signers' l
 lexicon's pace). A seam where a held handshape meets generated motion would show as a p99 above the truth's.
 Also the same for the finger joints as offsets from their wrist (the handshape alone).
 
-Latency: `generate_pose` batch 1 for each --texts, median of --repeats after one warm-up run.
+Latency: `generate_pose` batch 1 for each --texts, median of --repeats after one warm-up run, pure and guided
+interleaved.
 
     OMP_NUM_THREADS=1 python bench/guided.py --corpus corpora/heldout --limit 20 --json runs/bench_guided.json
 """
@@ -64,10 +65,13 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=20, help="samples per split")
     ap.add_argument("--texts", default="hello,washington")
     ap.add_argument("--lang", default="ase")
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=20)
     ap.add_argument("--core", type=float, default=None, help="fraction of each slot held at full weight (default: guided.CORE)")
     ap.add_argument("--max-speed", type=float, default=None, help="letter clip pace limit (default: guided.MAX_SPEED)")
-    ap.add_argument("--hold-wrist", action="store_true", help="letters also hold the hand's position (LexiconGuide.hold_wrist)")
+    ap.add_argument("--wrist", type=float, default=None, help="weight of a letter's hand position (LexiconGuide.hold_wrist; default guided.WRIST)")
+    ap.add_argument("--hold-wrist", action="store_true", help="letters hold the hand's position fully (--wrist 1)")
+    ap.add_argument("--letters-one-handed", action="store_true", help="hold only the signing hand of two-handed letters (LexiconGuide.two_handed off)")
+    ap.add_argument("--show-other-hand", action="store_true", help="leave the other hand's visibility to the model (LexiconGuide.hide_other off)")
     ap.add_argument("--backtranslator", default=None, help="also read every row with this reader: CER and exact reads per split")
     ap.add_argument("--no-latency", action="store_true", help="skip the latency runs")
     ap.add_argument("--no-pure", action="store_true", help="skip the pure rows (a sweep of guide settings)")
@@ -78,7 +82,8 @@ def main() -> None:
     guide = LexiconGuide.load()
     guide.core = guide.core if args.core is None else args.core
     guide.max_speed = guide.max_speed if args.max_speed is None else args.max_speed
-    guide.hold_wrist = args.hold_wrist
+    guide.hold_wrist = 1.0 if args.hold_wrist else guide.hold_wrist if args.wrist is None else args.wrist
+    guide.two_handed, guide.hide_other = not args.letters_one_handed, not args.show_other_hand
     corpus = Corpus(args.corpus)
     langs = set(filter(None, args.langs.split(",")))
     samples = []
@@ -116,14 +121,15 @@ def main() -> None:
 
     latency = {}
     for text in ([] if args.no_latency else args.texts.split(",")):
-        for name, g in (("pure", None), ("guided", guide)):  # latency always compares both
-            times = []
-            for r in range(args.repeats + 1):
+        times = {"pure": [], "guided": []}  # latency always compares both, interleaved so that load hits both alike
+        for r in range(args.repeats + 1):
+            for name, g in (("pure", None), ("guided", guide)):
                 t = time.perf_counter()
                 generate_pose(model, text, args.lang, seed=r, guide=g)
                 if r:
-                    times.append(time.perf_counter() - t)
-            latency[f"{text} {name}"] = statistics.median(times)
+                    times[name].append(time.perf_counter() - t)
+        for name, v in times.items():
+            latency[f"{text} {name}"] = statistics.median(v)
 
     machine = f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads"
     print(f"machine: {machine}; {len(samples)} samples of {args.splits} ({args.langs or 'all languages'})")
@@ -137,7 +143,7 @@ def main() -> None:
         print(f"| {text} | {p:.3f} | {g:.3f} | {g / p:.2f} |")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"machine": machine, "core": guide.core, "max_speed": guide.max_speed, "hold_wrist": guide.hold_wrist, "samples": len(samples), "splits": args.splits, "seams": seams, "latency": latency, "reads": reads}, f, indent=2)
+            json.dump({"machine": machine, "core": guide.core, "max_speed": guide.max_speed, "hold_wrist": guide.hold_wrist, "two_handed": guide.two_handed, "hide_other": guide.hide_other, "samples": len(samples), "splits": args.splits, "seams": seams, "latency": latency, "reads": reads}, f, indent=2)
 
 
 if __name__ == "__main__":

@@ -13,13 +13,14 @@ from signgen.motion.config import DenoiserConfig, MotionConfig
 from signgen.motion.diffusion import sample
 from signgen.motion.edit import Keep
 from signgen.motion.generate import generate_pose, plan
-from signgen.motion.guided import LexiconGuide, slot_weights
+from signgen.motion.guided import WRIST, LexiconGuide, slot_weights
 from signgen.motion.inpaint import Known
 from signgen.motion.model import MotionModel
 from signgen.shipped import MOTION
 from signgen.pipeline import SignPipeline
 from signgen.pose import array_to_pose, pose_to_array, read_pose, write_pose
-from signgen.pose.skeleton import component_slices, num_joints
+from signgen.pose.skeleton import two_handed
+from signgen.pose.skeleton import component_slices, joint_index, num_joints
 from signgen.pose.tensors import hands_to_wrist
 from signgen.text.encoders import TextEncoderConfig
 
@@ -60,6 +61,22 @@ def test_inpainting_holds_known_values_and_generates_the_rest(sampler):
     assert (x[0][held] - free[0][held]).abs().mean() > 0.1  # without inpainting those values differ
 
 
+def test_inpainting_can_hold_joints_hidden_without_holding_their_values():
+    model = untrained_model()
+    frames, j = 20, num_joints()
+    x = np.zeros((frames, j, 3), np.float32)
+    mask = np.zeros((frames, j), bool)
+    hide = np.zeros((frames, j), np.float32)
+    hide[4:10, RIGHT] = 1  # the right hand is held out of view in frames 4-9, nothing else is held
+    known = Known.from_canonical(model, x, mask, np.zeros((frames, j), np.float32), hide)
+    assert known.weight.sum() == 0 and known.vis_weight[0, 4:10, RIGHT].min() == 1
+    _, vis, _ = sample(model, ["abc"], ["ase"], frames=[frames], steps=4, known=known)
+    free_x, free_vis, _ = sample(model, ["abc"], ["ase"], frames=[frames], steps=4)
+    assert (vis[0, 4:10, RIGHT] == 0).all()
+    assert (free_vis[0, 4:10, RIGHT] > 0).all()  # the untrained model would show it
+    torch.testing.assert_close(vis[0, :4], free_vis[0, :4])  # the rest is the model's
+
+
 def test_slot_weights_hold_the_middle_and_fade_to_the_edges():
     w = slot_weights(0, 10, 0.6)
     assert w[3:7].min() == 1 and w[0] < 0.5 and w[-1] < 0.5 and (np.diff(w[:5]) >= 0).all()
@@ -88,6 +105,35 @@ def test_guided_output_keeps_the_lexicon_handshapes_and_pure_output_does_not(shi
     assert np.abs(pure_rel[core][:, FINGERS] - target[core][:, FINGERS]).mean() > 5 * 1e-4
     # the body is generated: the guided arm moves, not a still copy of the lexicon
     assert np.abs(np.diff(x[:, 0:8], axis=0)).sum() > 0
+
+
+def test_one_handed_letters_hide_the_other_hand_and_two_handed_letters_hold_both(shipped):
+    left = component_slices()["LEFT_HAND_LANDMARKS"]
+    pose, known, frames = guided_and_known(shipped, "hello")
+    _, mask = pose_to_array(pose)
+    hidden = (known.vis_weight[0] >= 0.5) & ~known.visible[0]  # (T, J) held out of view
+    core = (known.weight[0, :, FINGERS] == 1).all(1).numpy()
+    assert hidden[core][:, left].all()  # ASL letters: the resting left hand is out of view in every held frame
+    assert not mask[core][:, left].any()
+    assert not hidden[:, RIGHT].any()  # the signing hand is never hidden
+    # where the hand is: pulled towards the recording's place at weight WRIST, not held
+    np.testing.assert_allclose(known.weight[0][core][:, RIGHT.start].numpy(), WRIST)
+    shown = LexiconGuide.load()
+    shown.hide_other = False
+    _, known_shown, _ = guided_and_known(shipped, "hello", guide=shown)
+    assert not ((known_shown.vis_weight[0] >= 0.5) & ~known_shown.visible[0]).any()
+
+    # Czech fingerspelling is two-handed: both hands' fingers are held, as the lexicon records them
+    lexicon = Lexicon.builtin()
+    assert two_handed(lexicon.clip("b", "cs", "cse").mask) and not two_handed(lexicon.clip("b", "en", "ase").mask)
+    _, known_cs, _ = guided_and_known(shipped, "byl", lang="cse")
+    held = known_cs.weight[0] == 1
+    assert held[:, left.start + 1 : left.stop].any() and held[:, FINGERS].any()
+    one = LexiconGuide.load()
+    one.two_handed = False
+    _, known_one, _ = plan(shipped, ["byl"], ["cse"], one)
+    held_one = known_one.weight[0] == 1
+    assert held_one.sum() < held.sum()
 
 
 def test_guided_units_follow_the_lexicon_spelling():
@@ -129,7 +175,8 @@ def test_user_lexicon_word_is_signed_as_a_whole_sign(shipped, zorp_lexicon):
     frames = held[:, RIGHT.start]  # a whole sign holds where the hand is, not only its shape
     assert frames.sum() >= 3
     # it lasts as long as its recording, not as long as the model would fingerspell z-o-r-p
-    slot = np.flatnonzero(known.weight[0, :, RIGHT.start].numpy() > 0)
+    elbow = joint_index("POSE_LANDMARKS", "RIGHT_ELBOW")  # held by whole signs only (letters pull the hand root a little)
+    slot = np.flatnonzero(known.weight[0, :, elbow].numpy() > 0)
     assert abs(len(slot) - len(Lexicon.from_dir(zorp_lexicon).clip("zorp", "en", "ase"))) <= 2
     target = model.stats.denormalize(known.x[0].numpy())
     rel, _ = hands_to_wrist(x, mask)

@@ -30,7 +30,7 @@ from ..corpus import hash_split, hash_unit
 from ..errors import SigngenError
 from ..lexicon import LOOKUP_CUT_FRAMES, Clip, Composition, Lexicon, capped_clips, compose, natural_frames, resample, spell_text
 from ..pose.augment import mirror
-from ..pose.skeleton import component_slices
+from ..pose.skeleton import component_slices, two_handed
 
 HELDOUT_SETS = ("frequent", "rare", "names", "phrases")
 NAMES_FILE = Path(__file__).resolve().parent.parent / "data" / "heldout_names.json"
@@ -176,12 +176,10 @@ def two_handed_letters(lexicon: Lexicon, spoken: str, signed: str) -> tuple[list
     """(two-handed, one-handed) letters of a pair: two-handed when both hands are seen in most of its clip."""
     key = (str(lexicon.root), spoken, signed)  # a lexicon is its directory; id() could be reused after garbage collection
     if key not in _HANDEDNESS:
-        sl = component_slices()
         two, one = [], []
         for k in (k for k in lexicon.keys(spoken, signed) if k.isalpha()):
             clip = spell_text(lexicon, k, spoken, signed)[0][0]
-            both = clip.mask[:, sl["LEFT_HAND_LANDMARKS"]].all(1) & clip.mask[:, sl["RIGHT_HAND_LANDMARKS"]].all(1)
-            (two if both.mean() > 0.5 else one).append(k)
+            (two if two_handed(clip.mask) else one).append(k)
         _HANDEDNESS[key] = (two, one)
     return _HANDEDNESS[key]
 

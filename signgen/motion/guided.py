@@ -7,9 +7,13 @@ are joined by the lexicon's composer (`signgen.lexicon.compose`) with every clip
 the composition runs frame for frame with the model's timing. Sampling then holds (`motion.inpaint`), in
 the middle of each slot:
 
-- for a letter: the signing hand's finger joints, as offsets from its wrist: the handshape, its orientation
-  and the hand's own movement (the twist of J, the turns of Z);
-- for a whole sign: both hands (fingers and where they are), both wrists and elbows.
+- for a one-handed letter: the signing hand's finger joints, as offsets from its wrist: the handshape, its orientation
+  and the hand's own movement (the twist of J, the turns of Z); and, at weight `WRIST` (0.3), where the hand
+  is: a pull towards the recording's place, which keeps a generated slide out of a single letter;
+- for a two-handed letter (both hands seen in most of its clip, as in the Czech, Croatian and Turkish
+  alphabets) and for a whole sign: both hands (fingers and where they are), both wrists and elbows;
+- for a one-handed letter, also the other hand's visibility: hidden where the recording does not show it
+  (real signers' resting hand is out of view; a generated one in view reads as part of the letter).
 
 Everything else (the arm path, transitions, body, face, the slide of a doubled letter) is generated. The hold
 fades in and out over the first and last `(1 - core) / 2` of each slot, so the generated transitions blend
@@ -26,11 +30,12 @@ import torch
 
 from ..errors import SigngenError
 from ..lexicon import Clip, Lexicon, compose
-from ..pose.skeleton import component_slices, joint_index, most_seen_hand, num_joints
+from ..pose.skeleton import component_slices, joint_index, most_seen_hand, num_joints, two_handed
 from .inpaint import Known
 
 CORE = 0.8  # fraction of each unit's slot held at full weight (centred); the rest ramps to 0 at the slot's edges
 MAX_SPEED = 1.0  # a letter's clip plays at most this many times faster than recorded
+WRIST = 0.3  # weight of a letter's hand position (a blend: the model's arm path, pulled 30% towards the recording's)
 HANDS = ("RIGHT", "LEFT")
 
 
@@ -52,7 +57,9 @@ class LexiconGuide:
     builtin: Lexicon | None = field(default_factory=Lexicon.builtin)
     core: float = CORE
     max_speed: float = MAX_SPEED
-    hold_wrist: bool = False  # letters also hold where the hand is (its root and the body wrist), not only its shape
+    two_handed: bool = True  # a two-handed letter (both hands seen in most of its clip) holds both hands, as a whole sign does
+    hide_other: bool = True  # a one-handed letter holds the other hand hidden where its recording hides it
+    hold_wrist: float = WRIST  # how strongly a letter holds where the hand is (its root and the body wrist): 0 leaves it to the model
 
     @classmethod
     def load(cls, user_dir: str | Path | None = None, builtin: bool = True) -> "LexiconGuide":
@@ -112,6 +119,7 @@ class LexiconGuide:
         x = np.zeros((frames, num_joints(), 3), np.float32)
         mask = np.zeros((frames, num_joints()), bool)
         weight = np.zeros((frames, num_joints()), np.float32)
+        hide = np.zeros((frames, num_joints()), np.float32)
         if not units:
             return Known.from_canonical(model, x, mask, weight)
         slots = [[(int(round(bounds[u.start])), int(round(bounds[u.end]))) for u in word] for word in units]
@@ -130,9 +138,13 @@ class LexiconGuide:
         for unit, (a, b) in zip(flat, comp.spans):
             a, b = a + first, min(b + first, frames)
             ramp = slot_weights(a, b, self.core)
-            joints = held_joints(unit.clip, unit.whole_sign, model.cfg.hand_relative, self.hold_wrist)
+            two = unit.whole_sign or (self.two_handed and two_handed(unit.clip.mask))
+            joints = held_joints(unit.clip, two, model.cfg.hand_relative, self.hold_wrist)
             weight[a : a + len(ramp)] = np.maximum(weight[a : a + len(ramp)], ramp[:, None] * joints[None])
-        return Known.from_canonical(model, x, mask, weight)
+            if self.hide_other and not two:  # a one-handed letter: the other hand stays hidden where its clip hides it
+                rest = other_hand(unit.clip)
+                hide[a : a + len(ramp)] = np.maximum(hide[a : a + len(ramp)], ramp[:, None] * rest[None])
+        return Known.from_canonical(model, x, mask, weight, hide)
 
 
 def centre_window(clip: Clip, frames: int, max_speed: float) -> Clip:
@@ -179,19 +191,27 @@ def slot_weights(a: int, b: int, core: float) -> np.ndarray:
     return np.clip((0.5 - np.abs(u - 0.5)) / edge, 0, 1).astype(np.float32)
 
 
-def held_joints(clip: Clip, whole_sign: bool, hand_relative: bool = True, wrist: bool = False) -> np.ndarray:
-    """(J,) 1 for the joints a unit holds: a letter the signing hand's fingers (offsets from its wrist in
-    hand-relative models; the whole hand otherwise; with `wrist` also the hand root and body wrist), a whole
-    sign both hands, wrists and elbows."""
+def other_hand(clip: Clip) -> np.ndarray:
+    """(J,) 1 for the joints of the hand that does not sign a one-handed letter's clip."""
+    side = "LEFT" if most_seen_hand(clip.mask) == "RIGHT" else "RIGHT"
+    out = np.zeros(num_joints(), np.float32)
+    out[component_slices()[f"{side}_HAND_LANDMARKS"]] = 1
+    return out
+
+
+def held_joints(clip: Clip, whole_sign: bool, hand_relative: bool = True, wrist: float = 0.0) -> np.ndarray:
+    """(J,) how strongly a unit holds each joint: a letter the signing hand's fingers (offsets from its wrist in
+    hand-relative models; the whole hand otherwise) at 1 and where the hand is (its root and the body wrist)
+    at `wrist`; a whole sign both hands, wrists and elbows at 1."""
     slices = component_slices()
     out = np.zeros(num_joints(), np.float32)
     sides = HANDS if whole_sign else (most_seen_hand(clip.mask),)
+    place = 1.0 if whole_sign else float(wrist)
     for side in sides:
         sl = slices[f"{side}_HAND_LANDMARKS"]
         out[sl.start + (1 if hand_relative and not whole_sign else 0) : sl.stop] = 1
-        if whole_sign or wrist:
-            out[sl.start] = 1
-            out[joint_index("POSE_LANDMARKS", f"{side}_WRIST")] = 1
+        for j in (sl.start, joint_index("POSE_LANDMARKS", f"{side}_WRIST")):
+            out[j] = max(out[j], place)
         if whole_sign:
             out[joint_index("POSE_LANDMARKS", f"{side}_ELBOW")] = 1
     return out

@@ -27,36 +27,44 @@ class Known:
 
     x: torch.Tensor  # (B, T, J, 3) in the model's normalized representation
     weight: torch.Tensor  # (B, T, J) in [0, 1]: how strongly each joint of each frame is held
-    visible: torch.Tensor  # (B, T, J) bool: visibility reported for held joints
+    visible: torch.Tensor  # (B, T, J) bool: visibility reported where it is held
+    vis_weight: torch.Tensor | None = None  # (B, T, J) in [0, 1]: where visibility is held (>= 0.5); default `weight`
+
+    def __post_init__(self):
+        if self.vis_weight is None:
+            self.vis_weight = self.weight
 
     @classmethod
-    def from_canonical(cls, model, x: np.ndarray, mask: np.ndarray, weight: np.ndarray) -> "Known":
+    def from_canonical(cls, model, x: np.ndarray, mask: np.ndarray, weight: np.ndarray,
+                       hide: np.ndarray | None = None) -> "Known":
         """One sequence of canonical poses x (T, J, 3) / mask (T, J) and weights (T, J) -> a Known of batch 1.
-        Joints not seen in `mask` (after the model's representation change) are never held."""
+        Joints not seen in `mask` (after the model's representation change) are never held. `hide` (T, J) in
+        [0, 1]: how strongly to hold joints hidden (where they are not held): a letter's resting other hand."""
         z, m = model.pose_to_model(x, mask)
         z = model.stats.normalize(z, m)
         w = np.where(m, weight, 0.0)
-        return cls(torch.from_numpy(z.astype(np.float32))[None], torch.from_numpy(w.astype(np.float32))[None],
-                   torch.from_numpy(m)[None])
+        vw = w if hide is None else np.maximum(w, np.where(m, 0.0, hide))
+        return cls(*(torch.from_numpy(a.astype(np.float32))[None] for a in (z, w)), torch.from_numpy(m)[None],
+                   torch.from_numpy(vw.astype(np.float32))[None])
 
     def to(self, device) -> "Known":
-        return Known(self.x.to(device), self.weight.to(device), self.visible.to(device))
+        return Known(self.x.to(device), self.weight.to(device), self.visible.to(device), self.vis_weight.to(device))
 
     def fit(self, frames: int) -> "Known":
         """Padded or cut to `frames` (sampling pads a batch to its longest sequence); padding is not held."""
         n = self.x.shape[1]
         if n >= frames:
-            return Known(self.x[:, :frames], self.weight[:, :frames], self.visible[:, :frames])
+            return Known(self.x[:, :frames], self.weight[:, :frames], self.visible[:, :frames], self.vis_weight[:, :frames])
         pad = frames - n
         return Known(torch.nn.functional.pad(self.x, (0, 0, 0, 0, 0, pad)), torch.nn.functional.pad(self.weight, (0, 0, 0, pad)),
-                     torch.nn.functional.pad(self.visible, (0, 0, 0, pad)))
+                     torch.nn.functional.pad(self.visible, (0, 0, 0, pad)), torch.nn.functional.pad(self.vis_weight, (0, 0, 0, pad)))
 
     @classmethod
     def stack(cls, items: list["Known"]) -> "Known":
         """Batch-1 Knowns of any lengths -> one batch, padded to the longest (padding is not held)."""
         frames = max(k.x.shape[1] for k in items)
         items = [k.fit(frames) for k in items]
-        return cls(torch.cat([k.x for k in items]), torch.cat([k.weight for k in items]), torch.cat([k.visible for k in items]))
+        return cls(*(torch.cat([getattr(k, f) for k in items]) for f in ("x", "weight", "visible", "vis_weight")))
 
     def combine(self, other: "Known | None") -> "Known":
         """Both sets of held values; where both hold a joint, `self` wins by its weight."""
@@ -65,8 +73,8 @@ class Known:
         w = self.weight[..., None]
         x = w * self.x + (1 - w) * other.x
         weight = torch.maximum(self.weight, other.weight)
-        visible = torch.where(self.weight > 0, self.visible, other.visible)
-        return Known(x, weight, visible)
+        visible = torch.where(self.vis_weight > 0, self.visible, other.visible)
+        return Known(x, weight, visible, torch.maximum(self.vis_weight, other.vis_weight))
 
 
 def replace(x: torch.Tensor, known: Known) -> torch.Tensor:
@@ -83,5 +91,6 @@ def noise_known(scheduler, x_t: torch.Tensor, known: Known, noise: torch.Tensor,
 
 
 def visibility(vis: torch.Tensor, known: Known) -> torch.Tensor:
-    """Visibility probabilities (B, T, J) with held joints (weight >= 0.5) taking the known visibility."""
-    return torch.where(known.weight >= 0.5, known.visible.to(vis.dtype), vis)
+    """Visibility probabilities (B, T, J) with held joints (and joints held hidden; vis_weight >= 0.5) taking the
+    known visibility."""
+    return torch.where(known.vis_weight >= 0.5, known.visible.to(vis.dtype), vis)

@@ -250,6 +250,13 @@ def most_seen_hand(mask: np.ndarray) -> str:
     return max(HANDS, key=lambda side: int(mask[:, slices[f"{side}_HAND_LANDMARKS"]].sum()))
 
 
+def two_handed(mask: np.ndarray) -> bool:
+    """True when both hands are seen in most frames of a (T, J) mask: a two-handed letter's clip."""
+    slices = component_slices()
+    both = mask[:, slices["LEFT_HAND_LANDMARKS"]].all(1) & mask[:, slices["RIGHT_HAND_LANDMARKS"]].all(1)
+    return bool(both.mean() > 0.5)
+
+
 def signing_hand(x: np.ndarray, mask: np.ndarray) -> str | None:
     """"RIGHT" or "LEFT": the hand that signs in canonical arrays (T, J, 3) / (T, J), the one held higher on
     average while visible and seen more often (the other hangs at the side or is missing); None when neither
