@@ -7,15 +7,15 @@ are joined by the lexicon's composer (`signgen.lexicon.compose`) with every clip
 the composition runs frame for frame with the model's timing. Sampling then holds (`motion.inpaint`), in
 the middle of each slot:
 
-- for a one-handed letter: the signing hand's finger joints, as offsets from its wrist: the handshape, its orientation
-  and the hand's own movement (the twist of J, the turns of Z); and, at weight `WRIST` (0.3), where the hand
-  is: a pull towards the recording's place, which keeps a generated slide out of a single letter;
+- for a one-handed letter: the signing hand's finger joints, as offsets from its wrist: the handshape, its
+  orientation and the hand's own movement (the twist of J, the turns of Z); at weight `WRIST` (0.3) where the
+  hand is, a pull towards the recording's place that keeps a generated slide out of a single letter; and the
+  other hand's visibility: hidden where the recording does not show it (real signers' resting hand is out
+  of view; a generated one in view reads as part of the letter);
 - for a two-handed letter (both hands seen in most of its clip, as in the Czech, Croatian and Turkish
-  alphabets) and for a whole sign: both hands (fingers and where they are), both wrists and elbows;
-- for a one-handed letter, also the other hand's visibility: hidden where the recording does not show it
-  (real signers' resting hand is out of view; a generated one in view reads as part of the letter).
+  alphabets) and for a whole sign: both hands (fingers and where they are), both wrists and elbows.
 
-Everything else (the arm path, transitions, body, face, the slide of a doubled letter) is generated. The hold
+Everything else (the rest of the arm path, transitions, body, face, the slide of a doubled letter) is generated. The hold
 fades in and out over the first and last `(1 - core) / 2` of each slot, so the generated transitions blend
 into the held handshapes.
 """
@@ -199,19 +199,19 @@ def other_hand(clip: Clip) -> np.ndarray:
     return out
 
 
-def held_joints(clip: Clip, whole_sign: bool, hand_relative: bool = True, wrist: float = 0.0) -> np.ndarray:
+def held_joints(clip: Clip, both_hands: bool, hand_relative: bool = True, wrist: float = 0.0) -> np.ndarray:
     """(J,) how strongly a unit holds each joint: a letter the signing hand's fingers (offsets from its wrist in
     hand-relative models; the whole hand otherwise) at 1 and where the hand is (its root and the body wrist)
-    at `wrist`; a whole sign both hands, wrists and elbows at 1."""
+    at `wrist`; a whole sign or a two-handed letter (`both_hands`) both hands, wrists and elbows at 1."""
     slices = component_slices()
     out = np.zeros(num_joints(), np.float32)
-    sides = HANDS if whole_sign else (most_seen_hand(clip.mask),)
-    place = 1.0 if whole_sign else float(wrist)
+    sides = HANDS if both_hands else (most_seen_hand(clip.mask),)
+    place = 1.0 if both_hands else float(wrist)
     for side in sides:
         sl = slices[f"{side}_HAND_LANDMARKS"]
-        out[sl.start + (1 if hand_relative and not whole_sign else 0) : sl.stop] = 1
+        out[sl.start + (1 if hand_relative and not both_hands else 0) : sl.stop] = 1
         for j in (sl.start, joint_index("POSE_LANDMARKS", f"{side}_WRIST")):
             out[j] = max(out[j], place)
-        if whole_sign:
+        if both_hands:
             out[joint_index("POSE_LANDMARKS", f"{side}_ELBOW")] = 1
     return out
