@@ -93,8 +93,10 @@ def test_demo_plays_signer_and_skeleton_video_and_offers_the_pose(demo_url, brow
     box = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#text textarea, #text input"))[0]
     box.clear()
     box.send_keys("the")
-    assert "American Sign Language (ase)" in browser.find_element(By.CSS_SELECTOR, "#lang input").get_attribute("value")
-    browser.find_element(By.CSS_SELECTOR, "#generate").click()
+    # the page renders its parts one by one: on a loaded machine the text box can come before the language menu
+    lang = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#lang input"))[0]
+    assert "American Sign Language (ase)" in lang.get_attribute("value")
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#generate"))[0].click()
 
     # a playable video: the browser decoded its first frame (readyState >= HAVE_CURRENT_DATA) and knows its length
     for elem_id in ("signer-video", "skeleton-video"):
@@ -117,5 +119,5 @@ def test_demo_shows_input_errors_without_crashing(demo_url, browser):
     box = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#text textarea, #text input"))[0]
     box.clear()
     box.send_keys("   ")
-    browser.find_element(By.CSS_SELECTOR, "#generate").click()
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#generate"))[0].click()
     assert "empty text" in wait_for(lambda: "empty text" in browser.page_source and browser.page_source)
