@@ -82,7 +82,8 @@ def main() -> None:
     guide = LexiconGuide.load()
     guide.core = guide.core if args.core is None else args.core
     guide.max_speed = guide.max_speed if args.max_speed is None else args.max_speed
-    guide.hold_wrist = 1.0 if args.hold_wrist else guide.hold_wrist if args.wrist is None else args.wrist
+    if args.hold_wrist or args.wrist is not None:
+        guide.hold_wrist = 1.0 if args.hold_wrist else args.wrist
     guide.two_handed, guide.hide_other = not args.letters_one_handed, not args.show_other_hand
     corpus = Corpus(args.corpus)
     langs = set(filter(None, args.langs.split(",")))

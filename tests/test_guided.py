@@ -19,8 +19,7 @@ from signgen.motion.model import MotionModel
 from signgen.shipped import MOTION
 from signgen.pipeline import SignPipeline
 from signgen.pose import array_to_pose, pose_to_array, read_pose, write_pose
-from signgen.pose.skeleton import two_handed
-from signgen.pose.skeleton import component_slices, joint_index, num_joints
+from signgen.pose.skeleton import component_slices, joint_index, num_joints, two_handed
 from signgen.pose.tensors import hands_to_wrist
 from signgen.text.encoders import TextEncoderConfig
 
