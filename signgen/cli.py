@@ -15,9 +15,11 @@ from .errors import SigngenError
 
 def build_parser() -> argparse.ArgumentParser:
     from .commands import GROUPS
+    from .commands.common import TrailingOverridesParser
 
     parser = argparse.ArgumentParser(prog="signgen", description="Text to sign-language pose and video.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    # every command (and its subcommands) takes `key=value` overrides before or after its options
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=TrailingOverridesParser)
     for commands in GROUPS:
         commands.add_parsers(sub)
     return parser

@@ -66,3 +66,17 @@ def test_bad_override_and_preset(tmp_path, capsys):
     assert main(["data", "starter", "-o", str(tmp_path), "--config", "nope"]) == 2
     err = capsys.readouterr().err
     assert "words_per_language" in err and "'nope' not found" in err
+
+
+def test_overrides_may_come_before_between_and_after_options():
+    """`key=value` overrides split around options (argparse alone stops the positional list at the first
+    option and then refuses the rest); a stray argument that is not key=value is still refused."""
+    from signgen.cli import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(["eval", "--corpus", "c", "lexicon=guided", "--backtranslator", "r", "dtw=false", "limit=5"])
+    assert args.overrides == ["lexicon=guided", "dtw=false", "limit=5"] and args.backtranslator == "r"
+    args = parser.parse_args(["train", "motion", "--corpus", "c", "train.steps=10", "-o", "out", "model.diffusion.prediction=v"])
+    assert args.overrides == ["train.steps=10", "model.diffusion.prediction=v"] and args.output == "out"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["eval", "--corpus", "c", "lexicon=guided", "--backtranslator", "r", "stray"])

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from ..errors import SigngenError
-from .common import TrailingOverridesParser, say
+from .common import say
 
 
 def cmd_smplx_fit(args: argparse.Namespace) -> None:
@@ -53,8 +53,7 @@ def cmd_smplx_demo_model(args: argparse.Namespace) -> None:
 
 
 def add_parsers(sub) -> None:
-    smplx = sub.add_parser("smplx", help="SMPL-X fitting, export and mesh video").add_subparsers(
-        dest="smplx_command", required=True, parser_class=TrailingOverridesParser)
+    smplx = sub.add_parser("smplx", help="SMPL-X fitting, export and mesh video").add_subparsers(dest="smplx_command", required=True)
     fit = smplx.add_parser("fit", help="fit SMPL-X to a 3D .pose; write the SMPL-X npz (Blender/Unity add-ons)")
     fit.add_argument("input", help="a 3D .pose (MediaPipe Holistic or `signgen pose` output)")
     fit.add_argument("--model-dir", required=True, help="folder with your SMPLX_<GENDER>.npz (or the file itself)")
