@@ -342,3 +342,35 @@ def test_loss_weights_hand_location_on_its_own():
     places += [sl.start for name, sl in component_slices().items() if name.endswith("HAND_LANDMARKS")]
     assert sorted(torch.nonzero(w == 8.0).flatten().tolist()) == sorted(places)
     assert (w == 2.0).sum() == 40 and (w == 1.0).sum() == 178 - 44  # fingers 2; body and face 1
+
+
+def test_v_prediction_returns_x0_through_the_skip(tiny_model, tmp_path):
+    """prediction=v: the network's output F becomes x̂0 = √ᾱ·x_t − √(1−ᾱ)·F, so the same weights give the
+    x0 model's output mixed with the input by the schedule; saved and loaded like any model."""
+    from safetensors.torch import load_file
+
+    plain = MotionModel.from_pretrained(tiny_model / "model")
+    cfg = copy.deepcopy(plain.cfg)
+    cfg.diffusion.prediction = "v"
+    v = MotionModel(cfg)
+    v.load_state_dict(plain.state_dict())
+    v.eval()
+    cond = plain.encode_text(["abc", "ab"], [cfg.languages[0]] * 2)
+    frame_mask = torch.ones(2, 12, dtype=torch.bool)
+    x = torch.randn(2, 12, cfg.joints, 3)
+    t = torch.tensor([999, 10])
+    with torch.no_grad():
+        f, _ = plain(x, t, cond, frame_mask)
+        x0, _ = v(x, t, cond, frame_mask)
+    a = v.alphas_cumprod[t][:, None, None, None]
+    assert torch.allclose(x0, a.sqrt() * x - (1 - a).sqrt() * f, atol=1e-5)
+    assert torch.allclose(x0[0], -f[0], atol=2e-2) and torch.allclose(x0[1], x[1], atol=0.1)  # pure noise: F; t=10: nearly x_t
+    v.save_pretrained(tmp_path / "v")
+    assert "alphas_cumprod" not in load_file(str(tmp_path / "v" / "model.safetensors"))  # rebuilt from the config
+    again = MotionModel.from_pretrained(tmp_path / "v")
+    assert again.cfg.diffusion.prediction == "v"
+    with torch.no_grad():
+        assert torch.allclose(again(x, t, cond, frame_mask)[0], x0, atol=1e-6)
+    cfg.diffusion.prediction = "eps"
+    with pytest.raises(SigngenError, match="diffusion.prediction"):
+        MotionModel(cfg)

@@ -32,6 +32,14 @@ class DiffusionConfig:
     steps: int = 20
     guidance: float = 1.5  # classifier-free guidance scale; 1 = no guidance (pick per model on validation: docs/evaluation.md; the shipped model uses 2)
     cond_drop: float = 0.1  # probability of dropping the text condition in training
+    # What the network's output F means. "sample": F is x̂0. "v": F is the v-prediction target, and the model
+    # returns x̂0 = √ᾱ_t·x_t − √(1−ᾱ_t)·F (EDM's skip connection for unit-variance data): at low noise x̂0 is
+    # mostly the input itself, so the network spends its capacity on what the noise hides. Either way the
+    # model returns x̂0, so samplers, guidance and inpainting are the same. v models train on F's error
+    # (|x̂0 − x0|² / (1 − ᾱ_t)). Measured once on the v1 starter corpus (S, issue 19): at step 500 the sampled
+    # hands still carried visible noise and read at back-translation CER 338, against 115 for "sample" (stopped
+    # there; docs/benchmarks.md), so the presets keep "sample".
+    prediction: str = "sample"
 
 
 @dataclass

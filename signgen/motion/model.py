@@ -54,6 +54,12 @@ class MotionModel(nn.Module):
             if not reads_letters(cfg.text.kind) or cfg.denoiser.align_sigma <= 0:
                 raise SigngenError("letter_durations needs a letter encoder (text.kind=char) and denoiser.align_sigma > 0 (or set letter_durations=false)")
             self.token_duration = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, 1))
+        if cfg.diffusion.prediction not in ("sample", "v"):
+            raise SigngenError(f"diffusion.prediction={cfg.diffusion.prediction!r}: choose sample or v")
+        if cfg.diffusion.prediction == "v":  # ᾱ_t of the training schedule, to turn F into x̂0 (not saved: rebuilt from the config)
+            from .diffusion import make_scheduler
+
+            self.register_buffer("alphas_cumprod", make_scheduler(cfg.diffusion).alphas_cumprod.float(), persistent=False)
         # start as "predict the mean pose": zero the output layer
         nn.init.zeros_(self.pose_out.weight)
         nn.init.zeros_(self.pose_out.bias)
@@ -180,8 +186,11 @@ class MotionModel(nn.Module):
             bias = self.alignment_bias(logits, cond["mask"]).to(h.dtype)
             h = self.blocks(h, cond["tokens"], tgt_key_padding_mask=~keep, memory_mask=bias)
         h = self.norm(h[:, 1:])
-        x0 = self.pose_out(h).reshape(b, frames, -1, 3)
-        return x0, self.visibility_out(h)
+        out = self.pose_out(h).reshape(b, frames, -1, 3)
+        if self.cfg.diffusion.prediction == "v":
+            a = self.alphas_cumprod[t.long()].to(out.dtype)[:, None, None, None]
+            out = a.sqrt() * x_t - (1 - a).sqrt() * out
+        return out, self.visibility_out(h)
 
     # -- persistence --------------------------------------------------------------------------------
     def save_pretrained(self, directory: str | Path) -> None:
