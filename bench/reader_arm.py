@@ -1,0 +1,58 @@
+"""How much does the letter reader lean on the arm's movement? Ground truth read as recorded and with its arm
+path low-passed: the body joints smoothed over time (Gaussian, sigma frames), each hand moved rigidly with its
+smoothed root, the fingers relative to the root unchanged. A reader that reads handshapes alone loses nothing;
+smoothing also damps real movement (J, Z), so the loss bounds what the arm carries.
+
+    python bench/reader_arm.py --corpus corpora/starter --split val --limit 120 --sigmas 0 2 4 8
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+from scipy.ndimage import gaussian_filter1d
+
+
+def smooth_arm(x: np.ndarray, sigma: float) -> np.ndarray:
+    from signgen.pose.skeleton import component_slices
+
+    slices = component_slices()
+    x = x.copy()
+    body = slices["POSE_LANDMARKS"]
+    x[:, body] = gaussian_filter1d(x[:, body], sigma, axis=0, mode="nearest")
+    for side in ("LEFT", "RIGHT"):
+        sl = slices[f"{side}_HAND_LANDMARKS"]
+        root = x[:, sl.start : sl.start + 1]
+        x[:, sl] = x[:, sl] - root + gaussian_filter1d(root, sigma, axis=0, mode="nearest")
+    return x
+
+
+def main() -> None:
+    from signgen.backtranslate.model import Backtranslator
+    from signgen.backtranslate.tokenizer import normalize_text
+    from signgen.corpus import Corpus
+    from signgen.eval.metrics import text_metrics
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", required=True)
+    ap.add_argument("--split", default="val")
+    ap.add_argument("--limit", type=int, default=120)
+    ap.add_argument("--backtranslator", default="signgen/models/backtranslator")
+    ap.add_argument("--sigmas", type=float, nargs="+", default=[0, 2, 4, 8])
+    args = ap.parse_args()
+
+    reader = Backtranslator.from_pretrained(args.backtranslator)
+    items = Corpus(args.corpus).split_arrays(args.split)
+    n = min(args.limit, len(items))
+    texts, langs = [items.texts[k] for k in range(n)], [items.langs[k] for k in range(n)]
+    arrays = [(items[k][2], items[k][3]) for k in range(n)]
+    for sigma in args.sigmas:
+        poses = arrays if sigma == 0 else [(smooth_arm(x, sigma), m) for x, m in arrays]
+        hyps = reader.translate(poses, langs)
+        exact = sum(normalize_text(h) == normalize_text(t) for h, t in zip(hyps, texts))
+        print(f"sigma {sigma:g}: CER {text_metrics(hyps, texts)['cer']:.1f}, exact {exact}/{n}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
