@@ -111,3 +111,25 @@ def test_bad_inputs_get_one_line_and_exit_2(small_corpus, models, tmp_path, caps
     assert len(err) == 1 and err[0].startswith("signgen: error:")
     expected = {"missing-split": "dev", "missing-file": "no file", "empty-pose": "0 frames", "other-language": "bfi"}[case]
     assert expected in err[0]
+
+
+def test_texts_outside_the_motion_models_alphabet_are_named_before_generating(small_corpus, models, tmp_path, capsys):
+    """A split with letters the model never saw stops before any generation, naming the languages they are in
+    and the `languages=` that evaluates the others."""
+    import shutil
+
+    from signgen.corpus import read_manifest, write_manifest
+
+    motion, bt = models
+    corpus = tmp_path / "c"
+    shutil.copytree(small_corpus.root, corpus)
+    samples = read_manifest(corpus / "manifest.csv")
+    k = next(i for i, s in enumerate(samples) if s.split == "train" and s.signed_language == "gsg")
+    samples[k].text, samples[k].durations = "жук", ""
+    write_manifest(corpus, samples)
+    assert _eval(corpus, bt, tmp_path / "out", "--model", str(motion), "split=train", "baseline=false",
+                 "controls=false") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    errors = [line for line in err if line.startswith("signgen: error:")]  # the reader's note on the new letters may come first
+    assert len(errors) == 1 and "'жук'" in errors[0] and "['gsg']" in errors[0] and "languages=[ase]" in errors[0]
+    assert not (tmp_path / "out").exists()

@@ -51,13 +51,29 @@ class EvalConfig:
 Arrays = list[tuple[np.ndarray, np.ndarray]]
 
 
-def generate_model_poses(model_dir: str | Path, samples: list[Sample], cfg: EvalConfig, progress: bool = True,
+def check_model_texts(model, samples: list[Sample], source: str) -> None:
+    """One line, before anything is generated, when some texts don't fit the motion model's text encoder
+    (letters outside its alphabet): which languages they are in, and the `languages=` that evaluates the rest."""
+    bad, first = [], ""
+    for s in samples:
+        try:
+            model.text_encoder.check([s.text])
+        except SigngenError as e:
+            bad.append(s)
+            first = first or str(e)
+    if bad:
+        langs = sorted({s.signed_language for s in bad})
+        rest = sorted({s.signed_language for s in samples} - set(langs))
+        hint = f"evaluate the other languages with languages=[{','.join(rest)}], or " if rest else ""
+        raise SigngenError(f"{source}: {len(bad)} of {len(samples)} texts don't fit the motion model (first: {first}), in "
+                           f"{langs}; {hint}use a model trained on a corpus with those letters")
+
+
+def generate_model_poses(model, samples: list[Sample], cfg: EvalConfig, progress: bool = True,
                          guided: bool = False) -> Arrays:
     from ..motion.generate import generate_arrays
     from ..motion.guided import LexiconGuide
-    from ..motion.model import MotionModel
 
-    model = MotionModel.from_pretrained(model_dir)
     return generate_arrays(model, [s.text for s in samples], [s.signed_language for s in samples],
                            batch_size=cfg.batch_size, seed=cfg.seed, steps=cfg.steps, guidance=cfg.guidance,
                            progress=progress, guide=LexiconGuide.load() if guided else None)
@@ -225,12 +241,16 @@ def evaluate_split(corpus: Corpus, split: str, bt, cfg: EvalConfig, model_dir, p
     langs = [s.signed_language for s in samples]
     systems: dict[str, tuple[Arrays, float]] = {"ground truth": (refs, 0.0)}
     if model_dir is not None:
+        from ..motion.model import MotionModel
+
         if cfg.lexicon not in ("guided", "pure", "both"):
             raise SigngenError(f"lexicon={cfg.lexicon}: choose guided, pure or both")
+        model = MotionModel.from_pretrained(model_dir)
+        check_model_texts(model, samples, f"{corpus.root} ({split})")
         for guided, name in ((True, "signgen"), (False, "signgen pure")):
             if cfg.lexicon in ("both", "guided" if guided else "pure"):
                 t = time.perf_counter()
-                arrays = generate_model_poses(model_dir, samples, cfg, progress, guided=guided)
+                arrays = generate_model_poses(model, samples, cfg, progress, guided=guided)
                 systems[f"{name} ({Path(model_dir).name})"] = (arrays, time.perf_counter() - t)
     if poses_dir is not None:
         arrays, note = directory_poses(poses_dir, samples)
