@@ -4,6 +4,7 @@ smoothed root, the fingers relative to the root unchanged. A reader that reads h
 smoothing also damps real movement (J, Z), so the loss bounds what the arm carries.
 
     python bench/reader_arm.py --corpus corpora/starter --split val --limit 120 --sigmas 0 2 4 8
+    python bench/reader_arm.py --corpus corpora/starter --guided signgen/models/motion   # the model's guided output instead
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=120)
     ap.add_argument("--backtranslator", default="signgen/models/backtranslator")
     ap.add_argument("--sigmas", type=float, nargs="+", default=[0, 2, 4, 8])
+    ap.add_argument("--guided", default=None, help="a motion model: read its lexicon-guided output of the texts, not the ground truth")
     args = ap.parse_args()
 
     reader = Backtranslator.from_pretrained(args.backtranslator)
@@ -47,6 +49,12 @@ def main() -> None:
     n = min(args.limit, len(items))
     texts, langs = [items.texts[k] for k in range(n)], [items.langs[k] for k in range(n)]
     arrays = [(items[k][2], items[k][3]) for k in range(n)]
+    if args.guided:
+        from signgen.motion.generate import generate_arrays
+        from signgen.motion.guided import LexiconGuide
+        from signgen.motion.model import MotionModel
+
+        arrays = generate_arrays(MotionModel.from_pretrained(args.guided), texts, langs, guide=LexiconGuide.load())
     for sigma in args.sigmas:
         poses = arrays if sigma == 0 else [(smooth_arm(x, sigma), m) for x, m in arrays]
         hyps = reader.translate(poses, langs)
