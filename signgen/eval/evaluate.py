@@ -54,18 +54,12 @@ Arrays = list[tuple[np.ndarray, np.ndarray]]
 def check_model_texts(model, samples: list[Sample], source: str) -> None:
     """One line, before anything is generated, when some texts don't fit the motion model's text encoder
     (letters outside its alphabet): which languages they are in, and the `languages=` that evaluates the rest."""
-    bad, first = [], ""
-    for s in samples:
-        try:
-            model.text_encoder.check([s.text])
-        except SigngenError as e:
-            bad.append(s)
-            first = first or str(e)
+    bad = model.text_encoder.misfits([s.text for s in samples])
     if bad:
-        langs = sorted({s.signed_language for s in bad})
+        langs = sorted({samples[i].signed_language for i, _ in bad})
         rest = sorted({s.signed_language for s in samples} - set(langs))
         hint = f"evaluate the other languages with languages=[{','.join(rest)}], or " if rest else ""
-        raise SigngenError(f"{source}: {len(bad)} of {len(samples)} texts don't fit the motion model (first: {first}), in "
+        raise SigngenError(f"{source}: {len(bad)} of {len(samples)} texts don't fit the motion model (first: {bad[0][1]}), in "
                            f"{langs}; {hint}use a model trained on a corpus with those letters")
 
 

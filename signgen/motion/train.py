@@ -211,15 +211,10 @@ def _backtranslation_cer(model: MotionModel, reader, items) -> float:
 def _check_texts(corpus: Corpus, corpus_dir, model: MotionModel) -> None:
     """One line naming the corpus, before anything trains, when texts don't fit the model's text encoder
     (characters outside its alphabet, or too long)."""
-    bad = []
-    for smp in corpus.samples:
-        try:
-            model.text_encoder.check([smp.text])
-        except SigngenError as e:
-            bad.append(str(e))
+    bad = model.text_encoder.misfits([smp.text for smp in corpus.samples])
     if bad:
         raise SigngenError(f"{corpus_dir}: {len(bad)} of {len(corpus.samples)} texts don't fit the model's text encoder "
-                           f"(first: {bad[0]}); respell, shorten or drop those samples (a character encoder given no "
+                           f"(first: {bad[0][1]}); respell, shorten or drop those samples (a character encoder given no "
                            "model.text.alphabet builds it from the corpus)")
 
 

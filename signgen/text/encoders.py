@@ -60,6 +60,16 @@ class TextEncoder(nn.Module):
             if not t or not t.strip():
                 raise SigngenError("empty text: give at least one letter or word")
 
+    def misfits(self, texts: list[str]) -> list[tuple[int, str]]:
+        """(index, `check`'s one-line error) of every text the encoder cannot take: a whole corpus checked at once."""
+        out = []
+        for i, t in enumerate(texts):
+            try:
+                self.check([t])
+            except SigngenError as e:
+                out.append((i, str(e)))
+        return out
+
 
 class CharTextEncoder(TextEncoder):
     """A small transformer over characters; index 0 is padding, 1 is unknown."""
