@@ -59,12 +59,14 @@ def training_loss(
 
     w_joint = joint_weights(x0.shape[2], loss_cfg.hands, loss_cfg.location).to(device)  # (J,)
     valid = (joint_mask & frame_mask[..., None]).float() * w_joint  # (B,T,J)
-    # v models: the error of F (the v target), |x̂0 − x0|² / (1 − ᾱ_t), so every noise level counts alike
-    snr_w = 1 / (1 - model.alphas_cumprod[t]).clamp(min=1e-4) if diffusion_cfg.prediction == "v" else torch.ones(b, device=device)
-    recon = masked_mean(((x0_hat - x0) ** 2).mean(-1) * snr_w[:, None, None], valid)
-    vel_valid = valid[:, 1:] * valid[:, :-1].bool().float()
+    recon_err = ((x0_hat - x0) ** 2).mean(-1)
     vel_err = (((x0_hat[:, 1:] - x0_hat[:, :-1]) - (x0[:, 1:] - x0[:, :-1])) ** 2).mean(-1)
-    vel = masked_mean(vel_err * snr_w[:, None, None], vel_valid)
+    if diffusion_cfg.prediction == "v":  # the error of F (the v target), |x̂0 − x0|² / (1 − ᾱ_t): every noise level counts alike
+        w = (1 / (1 - model.alphas_cumprod[t]).clamp(min=1e-4))[:, None, None]
+        recon_err, vel_err = recon_err * w, vel_err * w
+    recon = masked_mean(recon_err, valid)
+    vel_valid = valid[:, 1:] * valid[:, :-1].bool().float()
+    vel = masked_mean(vel_err, vel_valid)
     frame_w = frame_mask[..., None].float().expand_as(vis_logits)
     vis = masked_mean(F.binary_cross_entropy_with_logits(vis_logits, joint_mask.float(), reduction="none"), frame_w)
     dur = (log_frames - torch.log(frame_mask.sum(1).float())).abs().mean()
