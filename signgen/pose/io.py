@@ -23,7 +23,9 @@ def read_pose(path: str | Path) -> Pose:
     try:
         pose = Pose.read(data)
     except Exception as e:  # pose-format raises struct/numpy/value errors on bad bytes
-        raise SigngenError(f"{path}: not a readable .pose file ({type(e).__name__}); it is corrupt or truncated, re-export it") from None
+        why = (str(e).splitlines() or [type(e).__name__])[0]
+        why = why if len(why) <= 120 else why[:119] + "…"
+        raise SigngenError(f"{path}: not a readable .pose file ({why}); it is corrupt or truncated, re-export it") from None
     n_points = sum(len(c.points) for c in pose.header.components)
     if pose.body.data.ndim != 4 or pose.body.data.shape[2] != n_points:
         raise SigngenError(f"{path}: .pose body does not match its header ({n_points} points); the file is corrupt or truncated")
