@@ -11,26 +11,10 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
-from scipy.ndimage import gaussian_filter1d
-
-
-def smooth_arm(x: np.ndarray, sigma: float) -> np.ndarray:
-    from signgen.pose.skeleton import component_slices
-
-    slices = component_slices()
-    x = x.copy()
-    body = slices["POSE_LANDMARKS"]
-    x[:, body] = gaussian_filter1d(x[:, body], sigma, axis=0, mode="nearest")
-    for side in ("LEFT", "RIGHT"):
-        sl = slices[f"{side}_HAND_LANDMARKS"]
-        root = x[:, sl.start : sl.start + 1]
-        x[:, sl] = x[:, sl] - root + gaussian_filter1d(root, sigma, axis=0, mode="nearest")
-    return x
-
 
 def main() -> None:
     from signgen.backtranslate.model import Backtranslator
+    from signgen.backtranslate.spelling import smooth_arm
     from signgen.backtranslate.tokenizer import normalize_text
     from signgen.corpus import Corpus
     from signgen.eval.metrics import text_metrics
@@ -56,7 +40,7 @@ def main() -> None:
 
         arrays = generate_arrays(MotionModel.from_pretrained(args.guided), texts, langs, guide=LexiconGuide.load())
     for sigma in args.sigmas:
-        poses = arrays if sigma == 0 else [(smooth_arm(x, sigma), m) for x, m in arrays]
+        poses = arrays if sigma == 0 else [(smooth_arm(x, m, sigma), m) for x, m in arrays]
         hyps = reader.translate(poses, langs)
         exact = sum(normalize_text(h) == normalize_text(t) for h, t in zip(hyps, texts))
         print(f"sigma {sigma:g}: CER {text_metrics(hyps, texts)['cer']:.1f}, exact {exact}/{n}", flush=True)

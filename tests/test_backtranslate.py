@@ -206,6 +206,30 @@ def test_two_handed_pattern_puts_one_handed_letters_between_two_handed_ones():
     assert sum(any(a == b for a, b in zip(lexicon.spell(w, "hr", "csq"), lexicon.spell(w, "hr", "csq")[1:])) for w in words) >= 8
 
 
+def test_arm_smoothing_keeps_handshapes_and_damps_the_arms_path():
+    from signgen.backtranslate.spelling import compose_sample, smooth_arm
+    from signgen.lexicon import Lexicon
+    from signgen.pose.skeleton import component_slices, joint_index
+
+    c = compose_sample(Lexicon.builtin(), "that", "en", "ase", None, None)
+    right = component_slices()["RIGHT_HAND_LANDMARKS"]
+    x, mask = c.x.copy(), c.mask.copy()
+    mask[:12, right] = False  # the hand not detected in the first frames
+    x[~mask] = 0
+    seen = mask[:, right].all(1)
+    y = smooth_arm(x, mask, 4.0)
+    shape = lambda x: x[seen][:, right] - x[seen][:, right.start : right.start + 1]  # noqa: E731
+    assert np.allclose(shape(y), shape(x), atol=1e-5)  # fingers about the root: unchanged
+    assert (y[~mask] == 0).all()  # unseen stays unseen
+    wrist = joint_index("POSE_LANDMARKS", "RIGHT_WRIST")
+    speed = lambda x: np.linalg.norm(np.diff(x[:, wrist], axis=0), axis=-1).mean()  # noqa: E731
+    assert speed(y) < 0.8 * speed(x)  # the arm's path is damped
+    # the unseen frames are bridged, not read as zeros: where the hand appears, its root stays where it was recorded
+    first = np.flatnonzero(seen)[0]
+    assert np.linalg.norm(y[first, right.start] - x[first, right.start]) < 0.2 * np.linalg.norm(x[first, right.start])  # zeros: 0.35
+    assert smooth_arm(x, mask, 0.0) is x
+
+
 def test_reading_hides_hands_filled_in_by_interpolation_and_nothing_else():
     """A hand filled in by linear interpolation (what spoken-to-signed's concatenation does through undetected
     frames) is hidden when reading; recorded letters, a hand held still and slowed (resampled) signing are not."""

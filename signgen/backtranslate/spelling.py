@@ -84,6 +84,10 @@ class SpellingAugment:
     smooth_prob: float = 0.5  # low-pass the trajectories (spoken-to-signed smooths its joins with a Butterworth filter)
     smooth_hz: list[float] = field(default_factory=lambda: [3.0, 8.0])  # cut-off range, at 25 fps
     hide_low_hands_prob: float = 0.5  # hide a hand whose wrist is low (spoken-to-signed hides hands at rest)
+    # the arm's path low-passed, the handshapes kept (`smooth_arm`): a reader that must read handshapes, not the
+    # approach of each recorded letter clip (docs/evaluation.md, "What is left between guided output and the truth")
+    arm_smooth_prob: float = 0.0
+    arm_smooth_sigma: list[float] = field(default_factory=lambda: [2.0, 8.0])  # Gaussian sigma range, frames
     # spoken-to-signed's lookup, step by step (bench/composer_gap.py; the spelling preset sets 0.3 and 0.5):
     lookup_order_prob: float = 0.0  # letters capped before their joins are cut, 1-frame joins (lexicon.capped_clips)
     fill_hand_gaps_prob: float = 0.0  # undetected hand frames filled by interpolation, as its concatenation does
@@ -332,6 +336,33 @@ def smooth(x: np.ndarray, mask: np.ndarray, cutoff_hz: float, fps: float = 25.0)
     return (filled * mask[..., None]).astype(np.float32)
 
 
+def smooth_arm(x: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
+    """Low-pass the arm's path and keep the handshapes: the body joints are smoothed over time (Gaussian, `sigma`
+    frames) and each hand moves rigidly with its smoothed root; fingers relative to the root are unchanged. Unseen
+    frames are bridged linearly for the filter and stay unseen."""
+    from scipy.ndimage import gaussian_filter1d
+
+    if sigma <= 0 or len(x) < 2:
+        return x
+    slices = component_slices()
+    t = np.arange(len(x))
+
+    def lowpass(j: int) -> np.ndarray:
+        seen = mask[:, j]
+        if not seen.any():
+            return x[:, j]
+        path = x[:, j] if seen.all() else np.stack([np.interp(t, t[seen], x[seen, j, d]) for d in range(3)], 1)
+        return gaussian_filter1d(path, sigma, axis=0, mode="nearest")
+
+    out = x.copy()
+    for j in range(slices["POSE_LANDMARKS"].start, slices["POSE_LANDMARKS"].stop):
+        out[:, j] = lowpass(j)
+    for side in ("LEFT", "RIGHT"):
+        sl = slices[f"{side}_HAND_LANDMARKS"]
+        out[:, sl] = x[:, sl] - x[:, sl.start : sl.start + 1] + lowpass(sl.start)[:, None]
+    return (out * mask[..., None]).astype(np.float32)
+
+
 def hide_low_hands(x: np.ndarray, mask: np.ndarray, threshold: float = 0.15) -> np.ndarray:
     """Hide a hand in frames where its wrist hangs below `threshold` of the hip-to-shoulder height."""
     from ..pose.skeleton import joint_index
@@ -356,6 +387,8 @@ def augment_signer(x: np.ndarray, mask: np.ndarray, aug: SpellingAugment, rng: n
         x, mask = fill_hand_gaps(x, mask)
     if rng.random() < aug.smooth_prob:
         x = smooth(x, mask, rng.uniform(*aug.smooth_hz))
+    if rng.random() < aug.arm_smooth_prob:
+        x = smooth_arm(x, mask, rng.uniform(*aug.arm_smooth_sigma))
     if rng.random() < aug.hide_low_hands_prob:
         mask = hide_low_hands(x, mask)
     hands = [sl for name, sl in component_slices().items() if name.endswith("HAND_LANDMARKS")]
