@@ -227,26 +227,27 @@ def compose_timed(text: str, spoken: str, signed: str):
     """`compose`, plus the frames each character of `text` takes in the result (None if they can't be told).
 
     spoken-to-signed cuts each letter clip at its best connection point and joins the pieces with a few
-    interpolated frames; it records neither, so the join is watched (`_watch_joins`). A letter's frames
-    are its cut clip plus half of each join; a multi-character lexicon entry (Spanish "ll") shares its frames
-    between its characters; in a phrase, each word's letters are scaled to the word's trimmed length and the
-    space gets the join between words."""
+    interpolated frames, and returns neither. `_pieces` works them out with its public functions, on the same
+    clips, before they are concatenated. A letter's frames are its cut clip plus half of each join; a
+    multi-character lexicon entry (Spanish "ll") shares its frames between its characters; in a phrase, each
+    word's letters are scaled to the word's trimmed length and the space gets the join between words."""
     from spoken_to_signed.gloss_to_pose import concatenate_poses
 
     words = text.split()
-    with contextlib.redirect_stdout(io.StringIO()), _watch_joins() as joins:  # spoken-to-signed prints progress
+    with contextlib.redirect_stdout(io.StringIO()):  # spoken-to-signed prints progress
         poses, pieces = [], []
         for w in words:
-            poses.append(_lookup().lookup(w, w, spoken, signed).pose)
-            # a one-sign word is not concatenated: its piece is the whole pose
-            pieces.append(joins.pop() if joins else ([len(poses[-1].body.data)], 0))
+            letters = _letter_poses(w, spoken, signed)
+            pieces.append(_pieces(letters))
+            poses.append(concatenate_poses(letters))
         # Words are already trimmed and capped per letter; don't squeeze whole words into 0.8 s again.
+        phrase = _pieces(poses, max_sign_seconds=None) if len(poses) > 1 else None
         pose = poses[0] if len(poses) == 1 else concatenate_poses(poses, max_sign_seconds=None)
     try:
         per_word = [_spread(lengths, pad, [len(k) for k in Lexicon.builtin().spell(w, spoken, signed)]) for w, (lengths, pad) in zip(words, pieces)]
         durations = list(per_word[0])
-        if len(words) > 1:  # each word's letters scaled to its trimmed piece; the space gets the join
-            lengths, pad = joins[0]
+        if phrase is not None:  # each word's letters scaled to its trimmed piece; the space gets the join
+            lengths, pad = phrase
             durations = []
             for d, n in zip(per_word, lengths):
                 durations += [v * n / sum(d) for v in d] + [pad]
@@ -258,22 +259,37 @@ def compose_timed(text: str, spoken: str, signed: str):
     return pose, durations
 
 
-@contextlib.contextmanager
-def _watch_joins():
-    """Record (frames of each cut piece, frames of each join) of every spoken-to-signed concatenation inside."""
-    from spoken_to_signed.gloss_to_pose import smoothing
+def _letter_poses(word: str, spoken: str, signed: str) -> list:
+    """The letter clips spoken-to-signed's fingerspelling lookup concatenates for `word`, the last one held twice
+    as long: its `FingerspellingPoseLookup.lookup` up to the concatenation, through the lookup's public methods."""
+    lookup = _lookup()
+    if signed not in lookup.words_index.get(spoken, {}):
+        raise FileNotFoundError(f"Language pair {spoken} -> {signed} not supported for fingerspelling")
+    poses = list(lookup.characters_lookup(word.lower(), spoken, signed))
+    poses[-1] = lookup.stretch_pose(poses[-1], 2)
+    return poses
 
-    joins, original = [], smoothing.concatenate_poses
 
-    def watched(poses, padding, *args, **kwargs):
-        joins.append(([len(p.body.data) for p in poses], len(padding.data)))
-        return original(poses, padding, *args, **kwargs)
+def _pieces(poses: list, max_sign_seconds: float | None = 0.8) -> tuple[list[int], int]:
+    """(frames of each cut piece, frames of each join) that spoken-to-signed's `concatenate_poses(poses,
+    max_sign_seconds=...)` makes: its reduce, normalize, trim and best-connection-point steps, run on copies."""
+    from pose_format.utils.generic import reduce_holistic
+    from spoken_to_signed.gloss_to_pose.concatenate import ConcatenationSettings, normalize_pose, process_sign
+    from spoken_to_signed.gloss_to_pose.smoothing import create_padding, find_best_connection_point
 
-    smoothing.concatenate_poses = watched
-    try:
-        yield joins
-    finally:
-        smoothing.concatenate_poses = original
+    if ConcatenationSettings.is_reduce_holistic:
+        poses = [reduce_holistic(p) for p in poses]
+    poses = [normalize_pose(p) for p in poses]
+    last = len(poses) - 1
+    poses = [process_sign(p, keep_onset=i == 0, keep_offset=i == last, max_sign_seconds=max_sign_seconds) for i, p in enumerate(poses)]
+    if len(poses) == 1:
+        return [len(poses[0].body.data)], 0
+    lengths, start = [], 0
+    for i, p in enumerate(poses):
+        end, next_start = find_best_connection_point(p, poses[i + 1]) if i < last else (len(p.body.data), None)
+        lengths.append(len(p.body.data[start:end]))
+        start = next_start
+    return lengths, len(create_padding(0.07, poses[0]).data)
 
 
 def _spread(lengths: list[int], pad: int, key_chars: list[int]) -> list[float]:

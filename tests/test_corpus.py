@@ -91,6 +91,27 @@ def test_starter_samples_carry_letter_timing(small_corpus):
         assert (d > 0).all()
 
 
+def test_timed_composition_is_the_lookups_own_and_its_pieces_add_up():
+    import contextlib
+    import io
+
+    import numpy as np
+
+    from data_prep.starter import _letter_poses, _pieces, compose_timed
+
+    for word, spoken, signed in [("hello", "en", "ase"), ("zoe", "en", "ase"), ("a", "en", "ase")]:
+        pose, d = compose_timed(word, spoken, signed)
+        with contextlib.redirect_stdout(io.StringIO()):
+            theirs = starter._lookup().lookup(word, word, spoken, signed).pose
+        assert np.array_equal(np.ma.getdata(pose.body.data), np.ma.getdata(theirs.body.data))
+        assert np.array_equal(pose.body.confidence, theirs.body.confidence)
+        lengths, pad = _pieces(_letter_poses(word, spoken, signed))
+        assert len(lengths) == len(word) and sum(lengths) + pad * (len(word) - 1) == len(pose.body.data)
+        assert pad == (0 if len(word) == 1 else 1) and abs(sum(d) - len(pose.body.data)) < 1e-6
+    with pytest.raises(FileNotFoundError, match="xx -> ase not supported"):
+        compose_timed("hello", "xx", "ase")
+
+
 def test_letter_timing_follows_the_lexicon():
     from data_prep.starter import compose_timed
 
