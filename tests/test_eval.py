@@ -113,12 +113,18 @@ def test_bad_inputs_get_one_line_and_exit_2(small_corpus, models, tmp_path, caps
     assert expected in err[0]
 
 
-def test_texts_outside_the_motion_models_alphabet_are_named_before_generating(small_corpus, models, tmp_path, capsys):
-    """A split with letters the model never saw stops before any generation, naming the languages they are in
-    and the `languages=` that evaluates the others."""
+def test_texts_outside_the_motion_models_alphabet_are_named_before_generating(small_corpus, models, tmp_path, capsys,
+                                                                               monkeypatch):
+    """A split with letters the model never saw stops before any generation, in any split, naming the languages
+    they are in and the `languages=` that evaluates the others."""
     import shutil
 
     from signgen.corpus import read_manifest, write_manifest
+    from signgen.eval import evaluate as evaluate_module
+
+    generated = []
+    real = evaluate_module.generate_model_poses
+    monkeypatch.setattr(evaluate_module, "generate_model_poses", lambda *a, **k: generated.append(1) or real(*a, **k))
 
     motion, bt = models
     corpus = tmp_path / "c"
@@ -127,9 +133,9 @@ def test_texts_outside_the_motion_models_alphabet_are_named_before_generating(sm
     k = next(i for i, s in enumerate(samples) if s.split == "train" and s.signed_language == "gsg")
     samples[k].text, samples[k].durations = "жук", ""
     write_manifest(corpus, samples)
-    assert _eval(corpus, bt, tmp_path / "out", "--model", str(motion), "split=train", "baseline=false",
-                 "controls=false") == 2
+    assert _eval(corpus, bt, tmp_path / "out", "--model", str(motion), "split=val,train", "baseline=false",
+                 "controls=false") == 2  # the bad text is in the second split: the first is not generated either
     err = capsys.readouterr().err.strip().splitlines()
     errors = [line for line in err if line.startswith("signgen: error:")]  # the reader's note on the new letters may come first
     assert len(errors) == 1 and "'жук'" in errors[0] and "['gsg']" in errors[0] and "languages=[ase]" in errors[0]
-    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "out").exists() and not generated

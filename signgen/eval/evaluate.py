@@ -197,9 +197,19 @@ def evaluate(corpus_dir: str | Path, backtranslator_dir: str | Path, out_dir: st
     report = {"corpus": str(Path(corpus_dir).resolve()), "backtranslator": str(Path(backtranslator_dir).resolve()),
               "model": str(Path(model_dir).resolve()) if model_dir else None,
               "poses": str(Path(poses_dir).resolve()) if poses_dir else None, "config": cfg.__dict__, "splits": {}}
+    chosen = {split: split_samples(corpus, split, cfg) for split in splits}
+    model = None
+    if model_dir is not None:  # every split checked before anything is generated, so no finished split is lost
+        from ..motion.model import MotionModel
+
+        if cfg.lexicon not in ("guided", "pure", "both"):
+            raise SigngenError(f"lexicon={cfg.lexicon}: choose guided, pure or both")
+        model = MotionModel.from_pretrained(model_dir)
+        for split, samples in chosen.items():
+            check_model_texts(model, samples, f"{corpus.root} ({split})")
     per_sample = []
     for split in splits:
-        results, rows = evaluate_split(corpus, split, bt, cfg, model_dir, poses_dir, progress, say)
+        results, rows = evaluate_split(corpus, split, chosen[split], bt, cfg, model, model_dir, poses_dir, progress, say)
         report["splits"][split] = {"samples": next(iter(results.values()))["samples"], "results": results,
                                    "cer_by_language": cer_by_language(rows)}
         per_sample += rows
@@ -217,16 +227,19 @@ def evaluate(corpus_dir: str | Path, backtranslator_dir: str | Path, out_dir: st
     return report
 
 
-def evaluate_split(corpus: Corpus, split: str, bt, cfg: EvalConfig, model_dir, poses_dir, progress: bool,
-                   say) -> tuple[dict, list[dict]]:
+def split_samples(corpus: Corpus, split: str, cfg: EvalConfig) -> list[Sample]:
+    """The samples of `split` that cfg's `languages` and `limit` keep."""
     samples = corpus.split(split)
     if cfg.languages:
         samples = [s for s in samples if s.signed_language in cfg.languages]
         if not samples:
             raise SigngenError(f"{corpus.root}: split '{split}' has no samples in {cfg.languages}; "
                                f"its languages are {sorted({s.signed_language for s in corpus.split(split)})}")
-    if cfg.limit:
-        samples = samples[: cfg.limit]
+    return samples[: cfg.limit] if cfg.limit else samples
+
+
+def evaluate_split(corpus: Corpus, split: str, samples: list[Sample], bt, cfg: EvalConfig, model, model_dir,
+                   poses_dir, progress: bool, say) -> tuple[dict, list[dict]]:
     unknown = bt.check_corpus([s.signed_language for s in samples], [s.text for s in samples], f"{corpus.root} ({split})")
     if unknown:
         say(f"note: {len(unknown)} {split} texts (e.g. {unknown[0]!r}) have characters the back-translator never saw "
@@ -234,13 +247,7 @@ def evaluate_split(corpus: Corpus, split: str, bt, cfg: EvalConfig, model_dir, p
     refs = [corpus.load(s) for s in samples]
     langs = [s.signed_language for s in samples]
     systems: dict[str, tuple[Arrays, float]] = {"ground truth": (refs, 0.0)}
-    if model_dir is not None:
-        from ..motion.model import MotionModel
-
-        if cfg.lexicon not in ("guided", "pure", "both"):
-            raise SigngenError(f"lexicon={cfg.lexicon}: choose guided, pure or both")
-        model = MotionModel.from_pretrained(model_dir)
-        check_model_texts(model, samples, f"{corpus.root} ({split})")
+    if model is not None:
         for guided, name in ((True, "signgen"), (False, "signgen pure")):
             if cfg.lexicon in ("both", "guided" if guided else "pure"):
                 t = time.perf_counter()
