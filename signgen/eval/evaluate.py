@@ -205,8 +205,7 @@ def evaluate(corpus_dir: str | Path, backtranslator_dir: str | Path, out_dir: st
         if cfg.lexicon not in ("guided", "pure", "both"):
             raise SigngenError(f"lexicon={cfg.lexicon}: choose guided, pure or both")
         model = MotionModel.from_pretrained(model_dir)
-        for split, samples in chosen.items():
-            check_model_texts(model, samples, f"{corpus.root} ({split})")
+        check_model_texts(model, [s for samples in chosen.values() for s in samples], f"{corpus.root} ({','.join(splits)})")
     per_sample = []
     for split in splits:
         results, rows = evaluate_split(corpus, split, chosen[split], bt, cfg, model, model_dir, poses_dir, progress, say)
