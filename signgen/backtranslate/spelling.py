@@ -315,6 +315,19 @@ def _holds(comp: Composition, aug: SpellingAugment, rng) -> Composition:
     return Composition(x[idx], m[idx], comp.spans, comp.durations)
 
 
+def bridge_unseen(x: np.ndarray, mask: np.ndarray, joints) -> np.ndarray:
+    """A copy of x with each of `joints`' unseen frames filled by linear interpolation between its seen ones (a
+    joint never or always seen is left as it is), so a filter over time does not read unseen zeros."""
+    t = np.arange(len(x))
+    filled = x.copy()
+    for j in joints:
+        seen = mask[:, j]
+        if seen.any() and not seen.all():
+            for d in range(3):
+                filled[:, j, d] = np.interp(t, t[seen], x[seen, j, d])
+    return filled
+
+
 def smooth(x: np.ndarray, mask: np.ndarray, cutoff_hz: float, fps: float = 25.0) -> np.ndarray:
     """Zero-phase Butterworth low-pass of every joint's trajectory (scipy); unseen frames are bridged linearly
     for the filter and stay unseen."""
@@ -322,15 +335,10 @@ def smooth(x: np.ndarray, mask: np.ndarray, cutoff_hz: float, fps: float = 25.0)
 
     if len(x) <= 15:
         return x
-    t = np.arange(len(x))
-    filled = x.copy()
     face = component_slices()["FACE_LANDMARKS"]
     moving = np.ones(x.shape[1], bool)
     moving[face] = False  # the face is not read, and spoken-to-signed leaves it unsmoothed
-    for j in np.flatnonzero(moving & mask.any(0) & ~mask.all(0)):
-        seen = mask[:, j]
-        for d in range(3):
-            filled[:, j, d] = np.interp(t, t[seen], x[seen, j, d])
+    filled = bridge_unseen(x, mask, np.flatnonzero(moving))
     b, a = butter(4, min(cutoff_hz / (fps / 2), 0.99), btype="low")
     filled[:, moving] = filtfilt(b, a, filled[:, moving], axis=0)
     return (filled * mask[..., None]).astype(np.float32)
@@ -345,17 +353,15 @@ def smooth_arm(x: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
     if sigma <= 0 or len(x) < 2:
         return x
     slices = component_slices()
-    t = np.arange(len(x))
+    body = range(slices["POSE_LANDMARKS"].start, slices["POSE_LANDMARKS"].stop)
+    roots = [slices[f"{side}_HAND_LANDMARKS"].start for side in ("LEFT", "RIGHT")]
+    filled = bridge_unseen(x, mask, [*body, *roots])
 
     def lowpass(j: int) -> np.ndarray:
-        seen = mask[:, j]
-        if not seen.any():
-            return x[:, j]
-        path = x[:, j] if seen.all() else np.stack([np.interp(t, t[seen], x[seen, j, d]) for d in range(3)], 1)
-        return gaussian_filter1d(path, sigma, axis=0, mode="nearest")
+        return gaussian_filter1d(filled[:, j], sigma, axis=0, mode="nearest") if mask[:, j].any() else x[:, j]
 
     out = x.copy()
-    for j in range(slices["POSE_LANDMARKS"].start, slices["POSE_LANDMARKS"].stop):
+    for j in body:
         out[:, j] = lowpass(j)
     for side in ("LEFT", "RIGHT"):
         sl = slices[f"{side}_HAND_LANDMARKS"]
