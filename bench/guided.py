@@ -25,7 +25,8 @@ import torch
 
 from signgen.corpus import Corpus
 from signgen.motion.generate import generate_arrays, generate_pose
-from signgen.motion.guided import LexiconGuide
+from signgen.errors import SigngenError
+from signgen.motion.guided import LexiconGuide, moves
 from signgen.motion.model import MotionModel
 from signgen.pose.skeleton import component_slices, joint_index
 from signgen.pose.tensors import hands_to_wrist
@@ -52,6 +53,16 @@ def speeds(arrays: list[tuple[np.ndarray, np.ndarray]], joints: np.ndarray, rela
     return np.concatenate(out) if out else np.zeros(0)
 
 
+def has_moving_letter(model, guide: LexiconGuide, text: str, lang: str) -> bool:
+    """True if the model can spell `text` and the lexicon spells it with a letter whose hand travels."""
+    if model.text_encoder.misfits([text]):
+        return False
+    try:
+        return any(moves(u.clip) for word in guide.units(text, lang) for u in word)
+    except SigngenError:
+        return False
+
+
 def summary(v: np.ndarray) -> dict:
     return {"p50": float(np.percentile(v, 50)), "p99": float(np.percentile(v, 99)), "max": float(v.max()), "n": int(len(v))}
 
@@ -70,6 +81,9 @@ def main() -> None:
     ap.add_argument("--max-speed", type=float, default=None, help="letter clip pace limit (default: guided.MAX_SPEED)")
     ap.add_argument("--wrist", type=float, default=None, help="weight of a letter's hand position (LexiconGuide.hold_wrist; default guided.WRIST)")
     ap.add_argument("--hold-wrist", action="store_true", help="letters hold the hand's position fully (--wrist 1)")
+    ap.add_argument("--follow-moves", action="store_true", help="a letter whose hand travels holds its path relative to the model's place (LexiconGuide.follow_moves)")
+    ap.add_argument("--move-speed", type=float, default=None, help="clip pace limit for a letter whose hand travels (LexiconGuide.move_speed)")
+    ap.add_argument("--only-moving", action="store_true", help="keep only texts with a letter whose hand travels (guided.moves)")
     ap.add_argument("--letters-one-handed", action="store_true", help="hold only the signing hand of two-handed letters (LexiconGuide.two_handed off)")
     ap.add_argument("--show-other-hand", action="store_true", help="leave the other hand's visibility to the model (LexiconGuide.hide_other off)")
     ap.add_argument("--backtranslator", default=None, help="also read every row with this reader: CER and exact reads per split")
@@ -85,11 +99,16 @@ def main() -> None:
     if args.hold_wrist or args.wrist is not None:
         guide.hold_wrist = 1.0 if args.hold_wrist else args.wrist
     guide.two_handed, guide.hide_other = not args.letters_one_handed, not args.show_other_hand
+    guide.follow_moves = guide.follow_moves or args.follow_moves
+    guide.move_speed = guide.move_speed if args.move_speed is None else args.move_speed
     corpus = Corpus(args.corpus)
     langs = set(filter(None, args.langs.split(",")))
     samples = []
     for split in args.splits.split(","):
-        samples += [s for s in corpus.split(split) if not langs or s.signed_language in langs][: args.limit]
+        kept = [s for s in corpus.split(split) if not langs or s.signed_language in langs]
+        if args.only_moving:
+            kept = [s for s in kept if has_moving_letter(model, guide, s.text, s.signed_language)]
+        samples += kept[: args.limit]
     splits = [s.split for s in samples]
     texts, sl = [s.text for s in samples], [s.signed_language for s in samples]
     truth = [corpus.load(s) for s in samples]

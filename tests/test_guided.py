@@ -76,6 +76,32 @@ def test_inpainting_can_hold_joints_hidden_without_holding_their_values():
     torch.testing.assert_close(vis[0, :4], free_vis[0, :4])  # the rest is the model's
 
 
+def test_relative_hold_keeps_the_known_path_around_the_samples_own_place():
+    model = untrained_model()
+    frames, j = 24, num_joints()
+    root = RIGHT.start
+    path = np.zeros((1, frames, j, 3), np.float32)
+    path[0, :, root, 0] = np.linspace(-1, 1, frames)  # a stroke to the right
+    rel = torch.zeros(1, frames, j)
+    rel[:, 6:18, root] = 1
+    slot = torch.zeros(1, frames, dtype=torch.long)
+    slot[:, 6:18] = 1
+    known = Known(torch.from_numpy(path) + 5.0, torch.zeros(1, frames, j), torch.ones(1, frames, j, dtype=torch.bool),
+                  rel_weight=rel, slot=slot)  # held 5 units away from anywhere the model goes: only its shape counts
+    x, _, _ = sample(model, ["abc"], ["ase"], frames=[frames], steps=6, known=known)
+    free, _, _ = sample(model, ["abc"], ["ase"], frames=[frames], steps=6)
+    got = x[0, 6:18, root]
+    offsets = got - got.mean(0)
+    want = torch.from_numpy(path[0, 6:18, root] - path[0, 6:18, root].mean(0))
+    torch.testing.assert_close(offsets, want)  # the whole stroke, as recorded
+    place, free_place = got.mean(0), free[0, 6:18, root].mean(0)
+    assert (place - free_place).norm() < 0.5 * (place - known.x[0, 6:18, root].mean(0)).norm()  # the model's place
+    assert (free[0, 6:18, root] - free[0, 6:18, root].mean(0) - want).abs().mean() > 0.1  # the free sample has no such stroke
+    torch.testing.assert_close(x[0, :6], free[0, :6], atol=0.3, rtol=0)  # outside the slot nothing is held
+    both = Known.stack([known, Known(known.x, known.weight, known.visible)])  # with and without a relative part
+    assert both.rel_weight[1].sum() == 0 and both.slot.shape == (2, frames)
+
+
 def test_slot_weights_hold_the_middle_and_fade_to_the_edges():
     w = slot_weights(0, 10, 0.6)
     assert w[3:7].min() == 1 and w[0] < 0.5 and w[-1] < 0.5 and (np.diff(w[:5]) >= 0).all()

@@ -36,6 +36,7 @@ from .inpaint import Known
 CORE = 0.8  # fraction of each unit's slot held at full weight (centred); the rest ramps to 0 at the slot's edges
 MAX_SPEED = 1.0  # a letter's clip plays at most this many times faster than recorded
 WRIST = 0.3  # weight of a letter's hand position (a blend: the model's arm path, pulled 30% towards the recording's)
+MOVES = 0.35  # a letter whose hand root spans more than this (shoulder widths) in its clip's middle 60% travels
 HANDS = ("RIGHT", "LEFT")
 
 
@@ -60,6 +61,13 @@ class LexiconGuide:
     two_handed: bool = True  # a two-handed letter (both hands seen in most of its clip) holds both hands, as a whole sign does
     hide_other: bool = True  # a one-handed letter holds the other hand hidden where its recording hides it
     hold_wrist: float = WRIST  # how strongly a letter holds where the hand is (its root and the body wrist): 0 leaves it to the model
+    follow_moves: bool = False  # a letter whose hand travels (`moves`) holds that path relative to where the model puts it
+    move_speed: float | None = None  # max_speed for a letter whose hand travels (None: max_speed)
+
+    def _speed(self, clip: Clip) -> float:
+        if self.move_speed is None or two_handed(clip.mask) or not moves(clip):
+            return self.max_speed
+        return self.move_speed
 
     @classmethod
     def load(cls, user_dir: str | Path | None = None, builtin: bool = True) -> "LexiconGuide":
@@ -120,6 +128,8 @@ class LexiconGuide:
         mask = np.zeros((frames, num_joints()), bool)
         weight = np.zeros((frames, num_joints()), np.float32)
         hide = np.zeros((frames, num_joints()), np.float32)
+        rel = np.zeros((frames, num_joints()), np.float32)
+        slot = np.zeros(frames, np.int64)
         if not units:
             return Known.from_canonical(model, x, mask, weight)
         slots = [[(int(round(bounds[u.start])), int(round(bounds[u.end]))) for u in word] for word in units]
@@ -128,23 +138,29 @@ class LexiconGuide:
         word_gap = [max(0, slots[w + 1][0][0] - slots[w][-1][1]) for w in range(len(slots) - 1)]
         # a letter shows the middle of its clip at no more than `max_speed` times the signer's pace (its slot is
         # often shorter than the clip, which also holds the hand's approach); a whole sign shows all of its clip
-        clips = [[u.clip if u.whole_sign else centre_window(u.clip, n, self.max_speed) for u, n in zip(word, frames_w)]
+        clips = [[u.clip if u.whole_sign else centre_window(u.clip, n, self._speed(u.clip)) for u, n in zip(word, frames_w)]
                  for word, frames_w in zip(units, unit_frames)]
         comp = compose(clips, unit_frames, gap_frames, word_gap, cut=False)
         first = slots[0][0][0]  # the composition starts with the first held unit
         n = max(0, min(frames - first, len(comp.x)))
         x[first : first + n], mask[first : first + n] = comp.x[:n], comp.mask[:n]
         flat = [u for word in units for u in word]
-        for unit, (a, b) in zip(flat, comp.spans):
+        for k, (unit, (a, b)) in enumerate(zip(flat, comp.spans)):
             a, b = a + first, min(b + first, frames)
             ramp = slot_weights(a, b, self.core)
             two = unit.whole_sign or (self.two_handed and two_handed(unit.clip.mask))
             joints = held_joints(unit.clip, two, model.cfg.hand_relative, self.hold_wrist)
             weight[a : a + len(ramp)] = np.maximum(weight[a : a + len(ramp)], ramp[:, None] * joints[None])
+            if self.follow_moves and not two and moves(unit.clip):  # the hand's path, placed by the model
+                place = place_joints(unit.clip)
+                rel[a : a + len(ramp)] = np.maximum(rel[a : a + len(ramp)], ramp[:, None] * place[None])
+                slot[a : a + len(ramp)] = np.where(ramp > 0, k + 1, slot[a : a + len(ramp)])
             if self.hide_other and not two:  # a one-handed letter: the other hand stays hidden where its clip hides it
                 rest = other_hand(unit.clip)
                 hide[a : a + len(ramp)] = np.maximum(hide[a : a + len(ramp)], ramp[:, None] * rest[None])
-        return Known.from_canonical(model, x, mask, weight, hide)
+        if not rel.any():
+            return Known.from_canonical(model, x, mask, weight, hide)
+        return Known.from_canonical(model, x, mask, weight, hide, rel, slot)
 
 
 def centre_window(clip: Clip, frames: int, max_speed: float) -> Clip:
@@ -189,6 +205,25 @@ def slot_weights(a: int, b: int, core: float) -> np.ndarray:
     u = (np.arange(length) + 0.5) / length  # frame centres along the slot, 0..1
     edge = max((1 - core) / 2, 1e-6)
     return np.clip((0.5 - np.abs(u - 0.5)) / edge, 0, 1).astype(np.float32)
+
+
+def moves(clip: Clip) -> bool:
+    """True if a one-handed letter's hand travels: its root spans more than `MOVES` shoulder widths over the
+    middle 60% of its clip (the median letter spans about 0.12; J, Z and most diacritic strokes 0.4-1.3)."""
+    root = component_slices()[f"{most_seen_hand(clip.mask)}_HAND_LANDMARKS"].start
+    n = len(clip)
+    a, b = int(0.2 * n), int(0.8 * n)
+    r = clip.x[a:b, root][clip.mask[a:b, root]]
+    return len(r) >= 3 and float(np.linalg.norm(r.max(0) - r.min(0))) > MOVES
+
+
+def place_joints(clip: Clip) -> np.ndarray:
+    """(J,) 1 for where a one-handed letter's signing hand is: its root and the body wrist."""
+    side = most_seen_hand(clip.mask)
+    out = np.zeros(num_joints(), np.float32)
+    out[component_slices()[f"{side}_HAND_LANDMARKS"].start] = 1
+    out[joint_index("POSE_LANDMARKS", f"{side}_WRIST")] = 1
+    return out
 
 
 def other_hand(clip: Clip) -> np.ndarray:
