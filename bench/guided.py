@@ -83,6 +83,7 @@ def main() -> None:
     ap.add_argument("--hold-wrist", action="store_true", help="letters hold the hand's position fully (--wrist 1)")
     ap.add_argument("--follow-moves", action="store_true", help="a letter whose hand travels holds its path relative to the model's place (LexiconGuide.follow_moves)")
     ap.add_argument("--move-speed", type=float, default=None, help="clip pace limit for a letter whose hand travels (LexiconGuide.move_speed)")
+    ap.add_argument("--max-finger-speed", type=float, default=None, help="LexiconGuide.max_finger_speed: widen fades at fast joins")
     ap.add_argument("--only-moving", action="store_true", help="keep only texts with a letter whose hand travels (guided.moves)")
     ap.add_argument("--letters-one-handed", action="store_true", help="hold only the signing hand of two-handed letters (LexiconGuide.two_handed off)")
     ap.add_argument("--show-other-hand", action="store_true", help="leave the other hand's visibility to the model (LexiconGuide.hide_other off)")
@@ -100,6 +101,7 @@ def main() -> None:
         guide.hold_wrist = 1.0 if args.hold_wrist else args.wrist
     guide.two_handed, guide.hide_other = not args.letters_one_handed, not args.show_other_hand
     guide.follow_moves = guide.follow_moves or args.follow_moves
+    guide.max_finger_speed = guide.max_finger_speed if args.max_finger_speed is None else args.max_finger_speed
     guide.move_speed = guide.move_speed if args.move_speed is None else args.move_speed
     corpus = Corpus(args.corpus)
     langs = set(filter(None, args.langs.split(",")))

@@ -105,6 +105,29 @@ def test_relative_hold_keeps_the_known_path_around_the_samples_own_place():
 def test_slot_weights_hold_the_middle_and_fade_to_the_edges():
     w = slot_weights(0, 10, 0.6)
     assert w[3:7].min() == 1 and w[0] < 0.5 and w[-1] < 0.5 and (np.diff(w[:5]) >= 0).all()
+    lopsided = slot_weights(0, 20, 0.6, 0.05, 0.4)  # a short fade in, a long fade out
+    assert lopsided[1:12].min() == 1 and lopsided[0] < 1 and lopsided[12] < 1 and lopsided[-1] < 0.1
+
+
+def test_a_join_whose_fingers_change_a_lot_gets_wider_fades():
+    from signgen.lexicon import Composition
+    from signgen.motion.guided import fade_edges
+
+    frames, j = 60, num_joints()
+    x = np.zeros((frames, j, 3), np.float32)
+    x[:, RIGHT.start] = [0.5, 0.5, 0]  # the wrist stays put
+    x[20:40, FINGERS, 1] = 1.0  # the second letter's fingers are a shoulder width from the first's and the third's
+    x[40:, FINGERS, 1] = 0.95
+    mask = np.zeros((frames, j), bool)
+    mask[:, RIGHT] = True
+    comp = Composition(x, mask, [(0, 20), (20, 40), (40, 60)], [])
+    default = (1 - 0.8) / 2
+    assert fade_edges(comp, 0.8, 0.0) == [(default, default)] * 3  # off
+    edges = fade_edges(comp, 0.8, 0.07)
+    # 1.0 shoulder widths at 0.07 per frame need 14 frames of join: 0.35 of the two 20-frame slots (the widest)
+    assert edges[0] == (default, 0.35) and edges[1] == (0.35, default) and edges[2] == (default, default)
+    assert fade_edges(comp, 0.8, 0.14)[0][1] == pytest.approx((1.0 / 0.14) / 40)  # a gentler limit: 7.1 frames
+    assert fade_edges(comp, 0.8, 0.5)[0] == (default, default)  # the default fades already fit 0.5 per frame
 
 
 def guided_and_known(model, text, lang="ase", guide=None):

@@ -36,6 +36,7 @@ from .inpaint import Known
 CORE = 0.8  # fraction of each unit's slot held at full weight (centred); the rest ramps to 0 at the slot's edges
 MAX_SPEED = 1.0  # a letter's clip plays at most this many times faster than recorded
 WRIST = 0.3  # weight of a letter's hand position (a blend: the model's arm path, pulled 30% towards the recording's)
+MAX_FINGER_SPEED = 0.0  # >0 (shoulder widths per frame): a join's fade widens until the fingers' change fits it; off (docs/evaluation.md)
 MOVES = 0.35  # a letter whose hand root spans more than this (shoulder widths) in its clip's middle 60% travels
 HANDS = ("RIGHT", "LEFT")
 
@@ -61,6 +62,7 @@ class LexiconGuide:
     two_handed: bool = True  # a two-handed letter (both hands seen in most of its clip) holds both hands, as a whole sign does
     hide_other: bool = True  # a one-handed letter holds the other hand hidden where its recording hides it
     hold_wrist: float = WRIST  # how strongly a letter holds where the hand is (its root and the body wrist): 0 leaves it to the model
+    max_finger_speed: float = MAX_FINGER_SPEED  # fades at a join widen so the fingers need move no faster (0: off)
     follow_moves: bool = False  # a letter whose hand travels (`moves`) holds that path relative to where the model puts it
     move_speed: float | None = None  # max_speed for a letter whose hand travels (None: max_speed)
 
@@ -145,9 +147,10 @@ class LexiconGuide:
         n = max(0, min(frames - first, len(comp.x)))
         x[first : first + n], mask[first : first + n] = comp.x[:n], comp.mask[:n]
         flat = [u for word in units for u in word]
+        edges = fade_edges(comp, self.core, self.max_finger_speed)
         for k, (unit, (a, b)) in enumerate(zip(flat, comp.spans)):
             a, b = a + first, min(b + first, frames)
-            ramp = slot_weights(a, b, self.core)
+            ramp = slot_weights(a, b, self.core, *edges[k])
             two = unit.whole_sign or (self.two_handed and two_handed(unit.clip.mask))
             joints = held_joints(unit.clip, two, model.cfg.hand_relative, self.hold_wrist)
             weight[a : a + len(ramp)] = np.maximum(weight[a : a + len(ramp)], ramp[:, None] * joints[None])
@@ -197,14 +200,45 @@ def char_bounds(per_token: torch.Tensor | None, chars: int, frames: int) -> np.n
     return np.concatenate([[0.0], ends])
 
 
-def slot_weights(a: int, b: int, core: float) -> np.ndarray:
-    """(b - a,) hold weights over a slot: 1 in its middle `core` fraction, falling linearly to 0 at its edges."""
+def slot_weights(a: int, b: int, core: float, left: float | None = None, right: float | None = None) -> np.ndarray:
+    """(b - a,) hold weights over a slot: 1 in its middle `core` fraction, falling linearly to 0 at its edges
+    (or over its first `left` and last `right` fractions, where given)."""
     length = max(b - a, 0)
     if length == 0:
         return np.zeros(0, np.float32)
     u = (np.arange(length) + 0.5) / length  # frame centres along the slot, 0..1
-    edge = max((1 - core) / 2, 1e-6)
-    return np.clip((0.5 - np.abs(u - 0.5)) / edge, 0, 1).astype(np.float32)
+    edge = (1 - core) / 2
+    left, right = max(edge if left is None else left, 1e-6), max(edge if right is None else right, 1e-6)
+    return np.clip(np.minimum(u / left, (1 - u) / right), 0, 1).astype(np.float32)
+
+
+def fade_edges(comp, core: float, max_speed: float, widest: float = 0.35) -> list[tuple[float, float]]:
+    """(left, right) fade fractions of each unit's slot: (1 - core) / 2, widened on both sides of a join (up to
+    `widest`) where the fingers (as offsets from their wrist) change between the two letters' held frames by
+    more than `max_speed` per frame of the join (the frames between their full holds)."""
+    edge = (1 - core) / 2
+    out = [[edge, edge] for _ in comp.spans]
+    if max_speed <= 0:
+        return [tuple(e) for e in out]
+    from ..pose.tensors import hands_to_wrist
+
+    x, mask = hands_to_wrist(comp.x, comp.mask)
+    fingers = np.concatenate([np.arange(sl.start + 1, sl.stop) for side in HANDS
+                              for sl in [component_slices()[f"{side}_HAND_LANDMARKS"]]])
+    for k in range(len(comp.spans) - 1):
+        (a0, b0), (a1, b1) = comp.spans[k], comp.spans[k + 1]
+        la, lb = max(b0 - a0, 1), max(b1 - a1, 1)
+        i, j = int(b0 - 1 - round(edge * la)), int(a1 + round(edge * lb))  # the last and first fully held frames
+        if not (0 <= i < len(x) and 0 <= j < len(x)):
+            continue
+        seen = mask[i, fingers] & mask[j, fingers]
+        if not seen.any():
+            continue
+        d = float(np.linalg.norm(x[j, fingers] - x[i, fingers], axis=-1)[seen].max())
+        need = d / max_speed - (a1 - b0)  # join frames needed beyond the gap between the slots
+        e = float(np.clip(need / (la + lb), edge, widest))
+        out[k][1], out[k + 1][0] = e, e
+    return [tuple(e) for e in out]
 
 
 def moves(clip: Clip) -> bool:
