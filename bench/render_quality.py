@@ -45,6 +45,8 @@ def main() -> None:
 
     model_dir = Path(args.model) if args.model else shipped.RENDERER
     diff = DiffusionRenderer.from_pretrained(model_dir, steps=args.steps)
+    if args.view == "closeup" and diff.closeup is not None:  # the close-up view is drawn by the close-up renderer
+        diff.model = diff.closeup
     res = args.at or diff.model.cfg.size
     diff.size = res  # quality is measured at the model's own resolution unless --at says otherwise
     clips = [c for c in read_clips(args.frames) if c.split == "val" and c.view == args.view][: args.clips]

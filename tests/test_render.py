@@ -290,6 +290,30 @@ def test_close_up_frames_teach_the_renderer_the_hand_close_up(small_corpus, tmp_
     zoom_r.model.cfg.views = ["body"]
     assert not DiffusionRenderer(zoom_r.model, size=64, steps=2, hand_zoom=True).hand_zoom
 
+    # or each view its own renderer: `views=` trains on one view only; a close-up renderer placed in a body
+    # renderer's closeup/ draws the corner, and only the corner
+    import shutil
+
+    from signgen.errors import SigngenError
+
+    for view in ("body", "closeup"):
+        assert main(["train", "renderer", "--frames", str(frames), "-o", str(tmp_path / view), "--config", "tiny",
+                     "--quiet", f"views=[{view}]"]) == 0
+    shutil.copytree(tmp_path / "closeup" / "model", tmp_path / "body" / "model" / "closeup")
+    pair = DiffusionRenderer.from_pretrained(tmp_path / "body" / "model", size=64, steps=2, hand_zoom=True)
+    assert pair.model.cfg.views == ["body"] and pair.closeup.cfg.views == ["closeup"] and pair.hand_zoom
+    alone = DiffusionRenderer(pair.model, size=64, steps=2).render(pose)
+    both = pair.render(pose)
+    assert np.array_equal(both[:, ~corner], alone[:, ~corner]) and not np.array_equal(both[:, corner], alone[:, corner])
+    corner_by_pair = DiffusionRenderer(pair.model, size=64, steps=2, hand_zoom=True, closeup=pair.closeup).render(pose)
+    assert np.array_equal(corner_by_pair, both)
+    shutil.rmtree(tmp_path / "body" / "model" / "closeup")
+    shutil.copytree(tmp_path / "body" / "model", tmp_path / "body" / "model" / "closeup")  # a body renderer there
+    with pytest.raises(SigngenError, match="not close-ups"):
+        DiffusionRenderer.from_pretrained(tmp_path / "body" / "model")
+    assert main(["train", "renderer", "--frames", str(frames), "-o", str(tmp_path / "x"), "--config", "tiny", "--quiet",
+                 "views=[hands]"]) == 2
+
 
 def test_independent_frames_are_sampled_in_batches_like_one_by_one():
     """Without previous-frame conditioning frames are denoised in batches; the result matches one frame at a time."""

@@ -1,4 +1,8 @@
-"""The latent diffusion backend: `DiffusionRenderer` wraps a trained `RendererModel` directory."""
+"""The latent diffusion backend: `DiffusionRenderer` wraps a trained `RendererModel` directory.
+
+The hand close-up (`hand_zoom`) is drawn by the model itself if it was trained on close-up frames too, or by a
+second renderer trained on close-ups alone (`signgen train renderer ... views=[closeup]`) kept in the
+directory's `closeup/` subdirectory."""
 
 from __future__ import annotations
 
@@ -21,7 +25,10 @@ class DiffusionRendererConfig:
     steps: Optional[int] = None  # denoising steps (default: the model's)
     seed: int = 0
     device: Optional[str] = None
-    hand_zoom: bool = False  # a close-up of the signing hand, drawn by the model, if it was trained on close-ups
+    hand_zoom: bool = False  # a close-up of the signing hand, if the model or its closeup/ renderer was trained on close-ups
+
+
+CLOSE_UP_DIR = "closeup"  # a renderer directory's optional close-up renderer
 
 
 class DiffusionRenderer:
@@ -33,11 +40,12 @@ class DiffusionRenderer:
                                    device=cfg.device, hand_zoom=cfg.hand_zoom)
 
     def __init__(self, model, size: int = 256, steps: int | None = None, seed: int = 0, signer: int = 0,
-                 hand_zoom: bool = False):
+                 hand_zoom: bool = False, closeup=None):
         self.model, self.size, self.steps, self.seed, self.signer = model, size, steps, seed, signer
         self.fps = 25.0
         # A model trained without close-up frames cannot draw one (it would draw a body from a hand's pose map).
-        self.hand_zoom = hand_zoom and "closeup" in model.cfg.views
+        self.closeup = closeup if closeup is not None else (model if "closeup" in model.cfg.views else None)
+        self.hand_zoom = hand_zoom and self.closeup is not None
 
     @classmethod
     def from_pretrained(cls, directory: str | Path, size: int = 256, steps: int | None = None, seed: int = 0,
@@ -49,22 +57,29 @@ class DiffusionRenderer:
         directory = Path(directory)
         if not directory.is_dir():
             raise SigngenError(f"{directory}: diffusion renderer directory not found; train one (signgen train renderer) or pass --model DIR")
-        return cls(RendererModel.from_pretrained(directory, device), size, steps, seed, hand_zoom=hand_zoom)
+        closeup = None
+        if (directory / CLOSE_UP_DIR).is_dir():
+            closeup = RendererModel.from_pretrained(directory / CLOSE_UP_DIR, device)
+            if "closeup" not in closeup.cfg.views:
+                raise SigngenError(f"{directory / CLOSE_UP_DIR}: trained on {', '.join(closeup.cfg.views)} frames, not close-ups; "
+                                   "retrain it with `signgen train renderer ... views=[closeup]` or remove it")
+        return cls(RendererModel.from_pretrained(directory, device), size, steps, seed, hand_zoom=hand_zoom, closeup=closeup)
 
     def render(self, pose: Pose, progress: bool = False) -> np.ndarray:
         """Pose maps at the model's resolution -> diffusion frames, resized to `size`."""
         x, mask = pose_arrays(pose)
         self.fps = float(pose.body.fps)
-        frames = resize_frames(self._sample(x, mask, progress), self.size)
+        frames = resize_frames(self._sample(self.model, x, mask, progress), self.size)
         if self.hand_zoom:
             from ..closeup import add_close_up
 
-            add_close_up(frames, x, mask, lambda zoomed, m, side: resize_frames(self._sample(zoomed, m, progress), side))
+            add_close_up(frames, x, mask,
+                         lambda zoomed, m, side: resize_frames(self._sample(self.closeup, zoomed, m, progress), side))
         return frames
 
-    def _sample(self, x: np.ndarray, mask: np.ndarray, progress: bool) -> np.ndarray:
-        return self.model.sample_clip(posemaps(x, mask, self.model.cfg.size), signer=self.signer, steps=self.steps,
-                                      seed=self.seed, progress=progress)
+    def _sample(self, model, x: np.ndarray, mask: np.ndarray, progress: bool) -> np.ndarray:
+        return model.sample_clip(posemaps(x, mask, model.cfg.size), signer=self.signer, steps=self.steps, seed=self.seed,
+                                 progress=progress)
 
 
 def resize_frames(frames: np.ndarray, size: int) -> np.ndarray:

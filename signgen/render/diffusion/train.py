@@ -27,13 +27,17 @@ class RendererTrainConfig:
     train: TrainConfig = field(default_factory=lambda: TrainConfig(steps=4000, batch_size=16, lr=5e-4, warmup=100))
     val_frames: int = 8  # frames of one val clip sampled into each sample grid
     max_frames_per_clip: int = 0  # 0 = all
+    # train on these views of the frames directory only (empty: every view it has). `views=[closeup]` trains a
+    # close-up renderer, which draws the hand close-up when placed in a body renderer's `closeup/` directory.
+    views: list[str] = field(default_factory=list)
 
 
 class PairData:
     """All (frame, pose) pairs of a split in memory; images as uint8, pose maps drawn on demand."""
 
-    def __init__(self, root: Path, split: str, size: int, signers: list[str], max_frames: int = 0):
-        clips = [c for c in read_clips(root) if c.split == split]
+    def __init__(self, root: Path, split: str, size: int, signers: list[str], max_frames: int = 0,
+                 views: list[str] | None = None):
+        clips = [c for c in read_clips(root) if c.split == split and (not views or c.view in views)]
         self.frames, self.x, self.mask, self.signer, self.first = [], [], [], [], []
         for c in clips:
             f, x, m = load_clip(root, c, size)
@@ -137,11 +141,17 @@ def train_renderer(frames_dir: str | Path, cfg: RendererTrainConfig, out_dir: st
     mcfg = cfg.model
     if mcfg.size % 8:
         raise SigngenError(f"model.size={mcfg.size}: must be a multiple of 8")
-    clips = read_clips(frames_dir)
+    unknown = [v for v in cfg.views if v not in VIEWS]
+    if unknown:
+        raise SigngenError(f"views={cfg.views}: {unknown[0]!r} is not a view; choose from {', '.join(VIEWS)}")
+    clips = [c for c in read_clips(frames_dir) if not cfg.views or c.view in cfg.views]
+    if not clips:
+        raise SigngenError(f"{frames_dir}/clips.csv: no clips of view {', '.join(cfg.views)}; make them with "
+                           "`signgen data frames --close-ups` or drop the views= override")
     mcfg.signers = sorted({c.signer for c in clips})
     mcfg.views = [v for v in VIEWS if any(c.view == v for c in clips)]
-    train = PairData(frames_dir, "train", mcfg.size, mcfg.signers, cfg.max_frames_per_clip)
-    val = PairData(frames_dir, "val", mcfg.size, mcfg.signers, cfg.max_frames_per_clip)
+    train = PairData(frames_dir, "train", mcfg.size, mcfg.signers, cfg.max_frames_per_clip, mcfg.views)
+    val = PairData(frames_dir, "val", mcfg.size, mcfg.signers, cfg.max_frames_per_clip, mcfg.views)
     if len(train) == 0:
         raise SigngenError(f"{frames_dir}/clips.csv: no clips with split=train")
     if len(val) == 0:
