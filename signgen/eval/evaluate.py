@@ -46,6 +46,8 @@ class EvalConfig:
     languages: list[str] = field(default_factory=list)  # only these sign languages (empty: all)
     dtw: bool = True  # DTW-MJE against the ground truth (quadratic in frames; off for reader-only evaluations)
     lexicon: str = "guided"  # model rows: guided (the built-in lexicon's handshapes held, as signgen pose does), pure, or both
+    guide_core: float | None = None  # guided rows: LexiconGuide.core (None: its default)
+    max_finger_speed: float | None = None  # guided rows: LexiconGuide.max_finger_speed (None: its default, off)
 
 
 Arrays = list[tuple[np.ndarray, np.ndarray]]
@@ -68,9 +70,14 @@ def generate_model_poses(model, samples: list[Sample], cfg: EvalConfig, progress
     from ..motion.generate import generate_arrays
     from ..motion.guided import LexiconGuide
 
+    guide = None
+    if guided:
+        guide = LexiconGuide.load()
+        guide.core = guide.core if cfg.guide_core is None else cfg.guide_core
+        guide.max_finger_speed = guide.max_finger_speed if cfg.max_finger_speed is None else cfg.max_finger_speed
     return generate_arrays(model, [s.text for s in samples], [s.signed_language for s in samples],
                            batch_size=cfg.batch_size, seed=cfg.seed, steps=cfg.steps, guidance=cfg.guidance,
-                           progress=progress, guide=LexiconGuide.load() if guided else None)
+                           progress=progress, guide=guide)
 
 
 def baseline_poses(samples: list[Sample], kind: str = "capped", progress: bool = True) -> Arrays:
@@ -204,6 +211,10 @@ def evaluate(corpus_dir: str | Path, backtranslator_dir: str | Path, out_dir: st
 
         if cfg.lexicon not in ("guided", "pure", "both"):
             raise SigngenError(f"lexicon={cfg.lexicon}: choose guided, pure or both")
+        if cfg.guide_core is not None and not 0 < cfg.guide_core <= 1:
+            raise SigngenError(f"guide_core={cfg.guide_core}: the held fraction of each slot, choose in (0, 1]")
+        if cfg.max_finger_speed is not None and cfg.max_finger_speed < 0:
+            raise SigngenError(f"max_finger_speed={cfg.max_finger_speed}: shoulder widths per frame, >= 0 (0: off)")
         model = MotionModel.from_pretrained(model_dir)
         check_model_texts(model, [s for samples in chosen.values() for s in samples], f"{corpus.root} ({','.join(splits)})")
     per_sample = []
