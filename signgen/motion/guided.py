@@ -223,8 +223,8 @@ def fade_edges(comp, core: float, max_speed: float, widest: float = 0.35) -> lis
     from ..pose.tensors import hands_to_wrist
 
     x, mask = hands_to_wrist(comp.x, comp.mask)
-    fingers = np.concatenate([np.arange(sl.start + 1, sl.stop) for side in HANDS
-                              for sl in [component_slices()[f"{side}_HAND_LANDMARKS"]]])
+    hands = [component_slices()[f"{side}_HAND_LANDMARKS"] for side in HANDS]
+    fingers = np.concatenate([np.arange(sl.start + 1, sl.stop) for sl in hands])
     for k in range(len(comp.spans) - 1):
         (a0, b0), (a1, b1) = comp.spans[k], comp.spans[k + 1]
         la, lb = max(b0 - a0, 1), max(b1 - a1, 1)
@@ -244,19 +244,22 @@ def fade_edges(comp, core: float, max_speed: float, widest: float = 0.35) -> lis
 def moves(clip: Clip) -> bool:
     """True if a one-handed letter's hand travels: its root spans more than `MOVES` shoulder widths over the
     middle 60% of its clip (the median letter spans about 0.12; J, Z and most diacritic strokes 0.4-1.3)."""
-    root = component_slices()[f"{most_seen_hand(clip.mask)}_HAND_LANDMARKS"].start
+    root = hand_place(most_seen_hand(clip.mask))[0]
     n = len(clip)
     a, b = int(0.2 * n), int(0.8 * n)
     r = clip.x[a:b, root][clip.mask[a:b, root]]
     return len(r) >= 3 and float(np.linalg.norm(r.max(0) - r.min(0))) > MOVES
 
 
+def hand_place(side: str) -> tuple[int, int]:
+    """The joints that say where a hand is: its root (the hand's wrist landmark) and the body's wrist."""
+    return component_slices()[f"{side}_HAND_LANDMARKS"].start, joint_index("POSE_LANDMARKS", f"{side}_WRIST")
+
+
 def place_joints(clip: Clip) -> np.ndarray:
     """(J,) 1 for where a one-handed letter's signing hand is: its root and the body wrist."""
-    side = most_seen_hand(clip.mask)
     out = np.zeros(num_joints(), np.float32)
-    out[component_slices()[f"{side}_HAND_LANDMARKS"].start] = 1
-    out[joint_index("POSE_LANDMARKS", f"{side}_WRIST")] = 1
+    out[list(hand_place(most_seen_hand(clip.mask)))] = 1
     return out
 
 
@@ -279,7 +282,7 @@ def held_joints(clip: Clip, both_hands: bool, hand_relative: bool = True, wrist:
     for side in sides:
         sl = slices[f"{side}_HAND_LANDMARKS"]
         out[sl.start + (1 if hand_relative and not both_hands else 0) : sl.stop] = 1
-        for j in (sl.start, joint_index("POSE_LANDMARKS", f"{side}_WRIST")):
+        for j in hand_place(side):
             out[j] = max(out[j], place)
         if both_hands:
             out[joint_index("POSE_LANDMARKS", f"{side}_ELBOW")] = 1
