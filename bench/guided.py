@@ -83,6 +83,7 @@ def main() -> None:
     ap.add_argument("--hold-wrist", action="store_true", help="letters hold the hand's position fully (--wrist 1)")
     ap.add_argument("--follow-moves", action="store_true", help="a letter whose hand travels holds its path relative to the model's place (LexiconGuide.follow_moves)")
     ap.add_argument("--move-speed", type=float, default=None, help="clip pace limit for a letter whose hand travels (LexiconGuide.move_speed)")
+    ap.add_argument("--smooth", type=float, default=None, help="LexiconGuide.smooth: frames of smoothing of the handshape changes at joins (0: off; default guided.SMOOTH)")
     ap.add_argument("--max-finger-speed", type=float, default=None, help="LexiconGuide.max_finger_speed: widen fades at fast joins")
     ap.add_argument("--only-moving", action="store_true", help="keep only texts with a letter whose hand travels (guided.moves)")
     ap.add_argument("--letters-one-handed", action="store_true", help="hold only the signing hand of two-handed letters (LexiconGuide.two_handed off)")
@@ -103,6 +104,7 @@ def main() -> None:
     guide.follow_moves = guide.follow_moves or args.follow_moves
     guide.max_finger_speed = guide.max_finger_speed if args.max_finger_speed is None else args.max_finger_speed
     guide.move_speed = guide.move_speed if args.move_speed is None else args.move_speed
+    guide.smooth = guide.smooth if args.smooth is None else args.smooth
     corpus = Corpus(args.corpus)
     langs = set(filter(None, args.langs.split(",")))
     samples = []
@@ -165,7 +167,7 @@ def main() -> None:
         print(f"| {text} | {p:.3f} | {g:.3f} | {g / p:.2f} |")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"machine": machine, "core": guide.core, "max_speed": guide.max_speed, "hold_wrist": guide.hold_wrist, "two_handed": guide.two_handed, "hide_other": guide.hide_other, "samples": len(samples), "splits": args.splits, "seams": seams, "latency": latency, "reads": reads}, f, indent=2)
+            json.dump({"machine": machine, "core": guide.core, "max_speed": guide.max_speed, "hold_wrist": guide.hold_wrist, "two_handed": guide.two_handed, "hide_other": guide.hide_other, "smooth": guide.smooth, "samples": len(samples), "splits": args.splits, "seams": seams, "latency": latency, "reads": reads}, f, indent=2)
 
 
 if __name__ == "__main__":

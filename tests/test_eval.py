@@ -144,19 +144,20 @@ def test_texts_outside_the_motion_models_alphabet_are_named_before_generating(sm
 def test_guided_rows_take_the_guide_settings(monkeypatch):
     import signgen.motion.generate as generate
     from signgen.eval.evaluate import EvalConfig, generate_model_poses
-    from signgen.motion.guided import CORE, MAX_FINGER_SPEED
+    from signgen.motion.guided import CORE, MAX_FINGER_SPEED, SMOOTH
 
     seen = []
     monkeypatch.setattr(generate, "generate_arrays", lambda model, texts, langs, guide=None, **kw: seen.append(guide) or [])
     generate_model_poses(None, [], EvalConfig(), guided=True)
-    generate_model_poses(None, [], EvalConfig(guide_core=0.7, max_finger_speed=0.07), guided=True)
+    generate_model_poses(None, [], EvalConfig(guide_core=0.7, max_finger_speed=0.07, guide_smooth=0), guided=True)
     generate_model_poses(None, [], EvalConfig(guide_core=0.7), guided=False)
-    assert (seen[0].core, seen[0].max_finger_speed) == (CORE, MAX_FINGER_SPEED)
-    assert (seen[1].core, seen[1].max_finger_speed) == (0.7, 0.07)
+    assert (seen[0].core, seen[0].max_finger_speed, seen[0].smooth) == (CORE, MAX_FINGER_SPEED, SMOOTH)
+    assert (seen[1].core, seen[1].max_finger_speed, seen[1].smooth) == (0.7, 0.07, 0)
     assert seen[2] is None  # pure rows have no guide
 
 
-@pytest.mark.parametrize("override, named", [("guide_core=1.5", "guide_core=1.5"), ("max_finger_speed=-1", "max_finger_speed=-1")])
+@pytest.mark.parametrize("override, named", [("guide_core=1.5", "guide_core=1.5"), ("max_finger_speed=-1", "max_finger_speed=-1"),
+                                             ("guide_smooth=-2", "guide_smooth=-2")])
 def test_bad_guide_settings_get_one_line_before_anything_is_generated(small_corpus, models, tmp_path, capsys, override, named):
     motion, bt = models
     assert _eval(small_corpus.root, bt, tmp_path / "out", "--model", str(motion), "split=train", "limit=2", override) == 2

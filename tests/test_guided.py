@@ -130,6 +130,34 @@ def test_a_join_whose_fingers_change_a_lot_gets_wider_fades():
     assert fade_edges(comp, 0.8, 0.5)[0] == (default, default)  # the default fades already fit 0.5 per frame
 
 
+def test_smoothing_spreads_a_handshape_change_over_the_unheld_frames_and_leaves_held_ones():
+    from signgen.motion.guided import smooth_joins
+
+    frames, j = 30, num_joints()
+    x = np.zeros((frames, j, 3), np.float32)
+    x[:, RIGHT.start, 0] = np.linspace(0, 1, frames)  # the hand travels
+    x[:, FINGERS, 1] = np.where(np.arange(frames) < 15, 0.0, 0.6)[:, None]  # one handshape, then another in one frame
+    x[:, FINGERS] += x[:, RIGHT.start : RIGHT.start + 1]
+    x[:, 0] = 3.0  # a body joint
+    mask = np.zeros((frames, j), bool)
+    mask[:, RIGHT] = mask[:, 0] = True
+    mask[5, RIGHT.start + 4] = False  # one unseen finger joint
+    held = np.zeros(frames, np.float32)
+    held[:11], held[19:] = 1, 1  # two held letters, 8 generated frames between them
+    held[11], held[18] = 0.5, 0.25  # the fades' first frames: half held, a quarter held
+    out = smooth_joins(x, mask, held, 2.0)
+    rel, rel_out = hands_to_wrist(x, mask)[0], hands_to_wrist(out, mask)[0]
+    np.testing.assert_allclose(out[held >= 0.5], x[held >= 0.5], atol=1e-6)  # frames held at least half as they were
+    assert np.abs(rel_out[18, FINGERS] - rel[18, FINGERS]).max() > 1e-3  # a quarter held: half its own, half smoothed
+    np.testing.assert_allclose(out[:, [0, RIGHT.start]], x[:, [0, RIGHT.start]])  # body and the hand's place as they were
+    assert out[5, RIGHT.start + 4].tolist() == x[5, RIGHT.start + 4].tolist()  # unseen: untouched
+    step = np.abs(np.diff(rel[:, FINGERS, 1], axis=0)).max()
+    smoothed = np.abs(np.diff(rel_out[:, FINGERS, 1], axis=0)).max()
+    assert step == pytest.approx(0.6) and smoothed < 0.3  # the change is spread over the generated frames
+    assert (np.diff(rel_out[:, FINGERS, 1].mean(1)) >= -1e-6).all()  # and still goes one way
+    np.testing.assert_array_equal(smooth_joins(x, mask, held, 0.0), x)  # off
+
+
 def guided_and_known(model, text, lang="ase", guide=None):
     guide = guide or LexiconGuide.load()
     frames, known, _ = plan(model, [text], [lang], guide)

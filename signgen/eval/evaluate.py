@@ -48,6 +48,7 @@ class EvalConfig:
     lexicon: str = "guided"  # model rows: guided (the built-in lexicon's handshapes held, as signgen pose does), pure, or both
     guide_core: float | None = None  # guided rows: LexiconGuide.core (None: its default)
     max_finger_speed: float | None = None  # guided rows: LexiconGuide.max_finger_speed (None: its default, off)
+    guide_smooth: float | None = None  # guided rows: LexiconGuide.smooth, frames (None: its default; 0: off)
 
 
 Arrays = list[tuple[np.ndarray, np.ndarray]]
@@ -75,6 +76,7 @@ def generate_model_poses(model, samples: list[Sample], cfg: EvalConfig, progress
         guide = LexiconGuide.load()
         guide.core = guide.core if cfg.guide_core is None else cfg.guide_core
         guide.max_finger_speed = guide.max_finger_speed if cfg.max_finger_speed is None else cfg.max_finger_speed
+        guide.smooth = guide.smooth if cfg.guide_smooth is None else cfg.guide_smooth
     return generate_arrays(model, [s.text for s in samples], [s.signed_language for s in samples],
                            batch_size=cfg.batch_size, seed=cfg.seed, steps=cfg.steps, guidance=cfg.guidance,
                            progress=progress, guide=guide)
@@ -215,6 +217,8 @@ def evaluate(corpus_dir: str | Path, backtranslator_dir: str | Path, out_dir: st
             raise SigngenError(f"guide_core={cfg.guide_core}: the held fraction of each slot, choose in (0, 1]")
         if cfg.max_finger_speed is not None and cfg.max_finger_speed < 0:
             raise SigngenError(f"max_finger_speed={cfg.max_finger_speed}: shoulder widths per frame, >= 0 (0: off)")
+        if cfg.guide_smooth is not None and not 0 <= cfg.guide_smooth <= 10:
+            raise SigngenError(f"guide_smooth={cfg.guide_smooth}: frames of smoothing at the joins, choose in [0, 10] (0: off)")
         model = MotionModel.from_pretrained(model_dir)
         check_model_texts(model, [s for samples in chosen.values() for s in samples], f"{corpus.root} ({','.join(splits)})")
     per_sample = []

@@ -98,7 +98,8 @@ def generate_pose(
     x, vis, fm = sample(model, [text], [lang], frames=n_frames, steps=steps, guidance=guidance, sampler=sampler, seed=seed,
                         known=known, token_frames=token_frames)
     n = int(fm[0].sum())
-    return array_to_pose(model.pose_from_model(x[0, :n].numpy()), vis[0, :n].numpy() > 0.5)
+    pose, seen = model.pose_from_model(x[0, :n].numpy()), vis[0, :n].numpy() > 0.5
+    return array_to_pose(_smoothed(guide, known, 0, pose, seen), seen)  # an edit's kept frames count as held
 
 
 def generate_arrays(
@@ -125,5 +126,19 @@ def generate_arrays(
                             seed=seed + start, known=known, token_frames=token_frames)
         for k in range(len(x)):
             n = int(fm[k].sum())
-            out.append((model.pose_from_model(x[k, :n].cpu().numpy()), vis[k, :n].cpu().numpy() > 0.5))
+            pose, seen = model.pose_from_model(x[k, :n].cpu().numpy()), vis[k, :n].cpu().numpy() > 0.5
+            out.append((_smoothed(guide, known, k, pose, seen), seen))
     return out
+
+
+def _smoothed(guide, known: Known | None, k: int, pose: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """Sample k's canonical pose with its handshape changes smoothed where the guide held it less than half
+    (`guided.smooth_joins`); as sampled without a guide, or where the guide held nothing (no lexicon)."""
+    from .guided import smooth_joins
+
+    if guide is None or known is None or not guide.smooth:
+        return pose
+    held = known.weight[k, : len(pose)].amax(-1).cpu().numpy()
+    if not held.any():
+        return pose
+    return smooth_joins(pose, seen, held, guide.smooth)

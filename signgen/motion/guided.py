@@ -17,7 +17,9 @@ the middle of each slot:
 
 Everything else (the rest of the arm path, transitions, body, face, the slide of a doubled letter) is generated. The hold
 fades in and out over the first and last `(1 - core) / 2` of each slot, so the generated transitions blend
-into the held handshapes.
+into the held handshapes. The model changes one handshape into the next within those few fade frames, faster
+than real signers do; `smooth_joins` then spreads each change over its neighbouring frames, leaving the frames
+held at least half as they are.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ CORE = 0.8  # fraction of each unit's slot held at full weight (centred); the re
 MAX_SPEED = 1.0  # a letter's clip plays at most this many times faster than recorded
 WRIST = 0.3  # weight of a letter's hand position (a blend: the model's arm path, pulled 30% towards the recording's)
 MAX_FINGER_SPEED = 0.0  # >0 (shoulder widths per frame): a join's fade widens until the fingers' change fits it; off (docs/evaluation.md)
+SMOOTH = 1.0  # frames: the fingers' changes where a letter is held less than half are Gaussian-smoothed over time (0: off)
 MOVES = 0.35  # a letter whose hand root spans more than this (shoulder widths) in its clip's middle 60% travels
 HANDS = ("RIGHT", "LEFT")
 
@@ -65,6 +68,7 @@ class LexiconGuide:
     max_finger_speed: float = MAX_FINGER_SPEED  # fades at a join widen so the fingers need move no faster (0: off)
     follow_moves: bool = False  # a letter whose hand travels (`moves`) holds that path relative to where the model puts it
     move_speed: float | None = None  # max_speed for a letter whose hand travels (None: max_speed)
+    smooth: float = SMOOTH  # sigma (frames) of `smooth_joins` on the output; 0 leaves the sampled fingers as they are
 
     def _speed(self, clip: Clip) -> float:
         if self.move_speed is None or two_handed(clip.mask) or not moves(clip):
@@ -287,3 +291,34 @@ def held_joints(clip: Clip, both_hands: bool, hand_relative: bool = True, wrist:
         if both_hands:
             out[joint_index("POSE_LANDMARKS", f"{side}_ELBOW")] = 1
     return out
+
+
+def finger_joints() -> np.ndarray:
+    """Both hands' landmarks without their roots: the joints whose offsets from the hand's root are its shape."""
+    s = component_slices()
+    return np.concatenate([np.arange(s[f"{side}_HAND_LANDMARKS"].start + 1, s[f"{side}_HAND_LANDMARKS"].stop) for side in HANDS])
+
+
+def smooth_joins(x: np.ndarray, mask: np.ndarray, held: np.ndarray, sigma: float) -> np.ndarray:
+    """Canonical x (T, J, 3) with the handshapes' changes smoothed where the guide holds less than half.
+
+    The finger joints, as offsets from their hand's root, are Gaussian-smoothed over time (`sigma` frames; frames
+    where a joint is unseen are left out of its average), and each frame keeps `held` (T,) in [0, 1] of its own
+    handshape: a frame held at least half is unchanged, a generated one takes the smoothed handshape, and the
+    share in between grows linearly. Where the hands are and everything else are unchanged."""
+    from scipy.ndimage import gaussian_filter1d
+
+    from ..pose.tensors import hands_from_wrist, hands_to_wrist
+
+    if sigma <= 0 or len(x) < 2:
+        return x
+    rel, seen = hands_to_wrist(x, mask)
+    f = finger_joints()
+    w = seen[:, f, None].astype(np.float32)
+    total = gaussian_filter1d(rel[:, f] * w, sigma, axis=0, mode="nearest")
+    count = gaussian_filter1d(w, sigma, axis=0, mode="nearest")
+    smoothed = np.where(count > 1e-3, total / np.maximum(count, 1e-3), rel[:, f])
+    keep = np.clip(2 * held, 0, 1)[:, None, None]
+    rel[:, f] = np.where(w > 0, keep * rel[:, f] + (1 - keep) * smoothed, rel[:, f])
+    out = hands_from_wrist(rel)
+    return np.where(seen[..., None], out, x).astype(x.dtype)  # unseen joints, or fingers of an unseen root: as given
