@@ -227,8 +227,7 @@ def fade_edges(comp, core: float, max_speed: float, widest: float = 0.35) -> lis
     from ..pose.tensors import hands_to_wrist
 
     x, mask = hands_to_wrist(comp.x, comp.mask)
-    hands = [component_slices()[f"{side}_HAND_LANDMARKS"] for side in HANDS]
-    fingers = np.concatenate([np.arange(sl.start + 1, sl.stop) for sl in hands])
+    fingers = finger_joints()
     for k in range(len(comp.spans) - 1):
         (a0, b0), (a1, b1) = comp.spans[k], comp.spans[k + 1]
         la, lb = max(b0 - a0, 1), max(b1 - a1, 1)
@@ -295,8 +294,8 @@ def held_joints(clip: Clip, both_hands: bool, hand_relative: bool = True, wrist:
 
 def finger_joints() -> np.ndarray:
     """Both hands' landmarks without their roots: the joints whose offsets from the hand's root are its shape."""
-    s = component_slices()
-    return np.concatenate([np.arange(s[f"{side}_HAND_LANDMARKS"].start + 1, s[f"{side}_HAND_LANDMARKS"].stop) for side in HANDS])
+    hands = [component_slices()[f"{side}_HAND_LANDMARKS"] for side in HANDS]
+    return np.concatenate([np.arange(sl.start + 1, sl.stop) for sl in hands])
 
 
 def smooth_joins(x: np.ndarray, mask: np.ndarray, held: np.ndarray, sigma: float) -> np.ndarray:
