@@ -138,7 +138,14 @@ def test_texts_outside_the_motion_models_alphabet_are_named_before_generating(sm
     err = capsys.readouterr().err.strip().splitlines()
     errors = [line for line in err if line.startswith("signgen: error:")]  # the reader's note on the new letters may come first
     assert len(errors) == 1 and "'жук'" in errors[0] and "['gsg']" in errors[0] and "languages=[ase]" in errors[0]
+    assert "skip_misfits=true" in errors[0]
     assert not (tmp_path / "out").exists() and not generated
+    # skip_misfits=true leaves that one text out of every row and evaluates the rest, saying so
+    assert _eval(corpus, bt, tmp_path / "skip", "--model", str(motion), "split=train", "baseline=false",
+                 "controls=false", "skip_misfits=true") == 0  # (the tiny reader only knows the train split's words)
+    report = json.loads((tmp_path / "skip" / "metrics.json").read_text())
+    assert report["skipped_misfits"] == [{"split": "train", "id": samples[k].id, "text": "жук"}]
+    assert report["splits"]["train"]["samples"] == sum(s.split == "train" for s in samples) - 1
 
 
 def test_guided_rows_take_the_guide_settings(monkeypatch):

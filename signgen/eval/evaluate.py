@@ -49,6 +49,7 @@ class EvalConfig:
     guide_core: float | None = None  # guided rows: LexiconGuide.core (None: its default)
     max_finger_speed: float | None = None  # guided rows: LexiconGuide.max_finger_speed (None: its default, off)
     guide_smooth: float | None = None  # guided rows: LexiconGuide.smooth, frames (None: its default; 0: off)
+    skip_misfits: bool = False  # with a model: leave out (for every row) the texts with letters outside its alphabet, instead of stopping
 
 
 Arrays = list[tuple[np.ndarray, np.ndarray]]
@@ -61,9 +62,21 @@ def check_model_texts(model, samples: list[Sample], source: str) -> None:
     if bad:
         langs = sorted({samples[i].signed_language for i, _ in bad})
         rest = sorted({s.signed_language for s in samples} - set(langs))
-        hint = f"evaluate the other languages with languages=[{','.join(rest)}], or " if rest else ""
+        hint = f"evaluate the other languages with languages=[{','.join(rest)}], leave those texts out with skip_misfits=true, or " if rest else \
+            "leave those texts out with skip_misfits=true, or "
         raise SigngenError(f"{source}: {len(bad)} of {len(samples)} texts don't fit the motion model (first: {bad[0][1]}), in "
                            f"{langs}; {hint}use a model trained on a corpus with those letters")
+
+
+def fitting_texts(model, chosen: dict[str, list[Sample]]) -> tuple[dict[str, list[Sample]], list[tuple[str, Sample]]]:
+    """Each split's samples without those whose text has letters outside the motion model's alphabet, and
+    (split, sample) for those."""
+    kept, skipped = {}, []
+    for split, samples in chosen.items():
+        bad = {i for i, _ in model.text_encoder.misfits([s.text for s in samples])}
+        kept[split] = [s for i, s in enumerate(samples) if i not in bad]
+        skipped += [(split, s) for i, s in enumerate(samples) if i in bad]
+    return kept, skipped
 
 
 def generate_model_poses(model, samples: list[Sample], cfg: EvalConfig, progress: bool = True,
@@ -220,6 +233,17 @@ def evaluate(corpus_dir: str | Path, backtranslator_dir: str | Path, out_dir: st
         if cfg.guide_smooth is not None and not 0 <= cfg.guide_smooth <= 10:
             raise SigngenError(f"guide_smooth={cfg.guide_smooth}: frames of smoothing at the joins, choose in [0, 10] (0: off)")
         model = MotionModel.from_pretrained(model_dir)
+        if cfg.skip_misfits:
+            chosen, skipped = fitting_texts(model, chosen)
+            report["skipped_misfits"] = [{"split": split, "id": s.id, "text": s.text} for split, s in skipped]
+            if skipped:
+                first = skipped[0][1]
+                say(f"note: left out {len(skipped)} texts the motion model can't spell (e.g. {first.text!r}, "
+                    f"{first.signed_language}), from every row")
+            empty = [split for split, samples in chosen.items() if not samples]
+            if empty:
+                raise SigngenError(f"{corpus.root}: no text of split {empty[0]!r} fits the motion model; "
+                                   "evaluate another split or a model trained on those letters")
         check_model_texts(model, [s for samples in chosen.values() for s in samples], f"{corpus.root} ({','.join(splits)})")
     per_sample = []
     for split in splits:
