@@ -26,7 +26,7 @@ import torch
 from signgen.corpus import Corpus
 from signgen.motion.generate import generate_arrays, generate_pose
 from signgen.errors import SigngenError
-from signgen.motion.guided import LexiconGuide, moves
+from signgen.motion.guided import LexiconGuide, finger_joints, moves
 from signgen.motion.model import MotionModel
 from signgen.pose.skeleton import component_slices, joint_index
 from signgen.pose.tensors import hands_to_wrist
@@ -37,8 +37,7 @@ def measured_joints() -> tuple[np.ndarray, np.ndarray]:
     s = component_slices()
     hands = [np.arange(s[f"{side}_HAND_LANDMARKS"].start, s[f"{side}_HAND_LANDMARKS"].stop) for side in ("LEFT", "RIGHT")]
     wrists = [joint_index("POSE_LANDMARKS", f"{side}_WRIST") for side in ("LEFT", "RIGHT")]
-    fingers = np.concatenate([h[1:] for h in hands])
-    return np.concatenate([*hands, wrists]), fingers
+    return np.concatenate([*hands, wrists]), finger_joints()
 
 
 def speeds(arrays: list[tuple[np.ndarray, np.ndarray]], joints: np.ndarray, relative: bool = False) -> np.ndarray:

@@ -62,7 +62,7 @@ def check_model_texts(model, samples: list[Sample], source: str) -> None:
     if bad:
         langs = sorted({samples[i].signed_language for i, _ in bad})
         rest = sorted({s.signed_language for s in samples} - set(langs))
-        hint = f"evaluate the other languages with languages=[{','.join(rest)}], leave those texts out with skip_misfits=true, or " if rest else \
+        hint = (f"evaluate the other languages with languages=[{','.join(rest)}], " if rest else "") + \
             "leave those texts out with skip_misfits=true, or "
         raise SigngenError(f"{source}: {len(bad)} of {len(samples)} texts don't fit the motion model (first: {bad[0][1]}), in "
                            f"{langs}; {hint}use a model trained on a corpus with those letters")
@@ -244,7 +244,8 @@ def evaluate(corpus_dir: str | Path, backtranslator_dir: str | Path, out_dir: st
             if empty:
                 raise SigngenError(f"{corpus.root}: no text of split {empty[0]!r} fits the motion model; "
                                    "evaluate another split or a model trained on those letters")
-        check_model_texts(model, [s for samples in chosen.values() for s in samples], f"{corpus.root} ({','.join(splits)})")
+        else:
+            check_model_texts(model, [s for samples in chosen.values() for s in samples], f"{corpus.root} ({','.join(splits)})")
     per_sample = []
     for split in splits:
         results, rows = evaluate_split(corpus, split, chosen[split], bt, cfg, model, model_dir, poses_dir, progress, say)
