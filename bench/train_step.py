@@ -39,6 +39,8 @@ def main() -> None:
         for m in model.modules():
             if isinstance(m, torch.nn.Dropout):
                 m.p = 0.0
+            elif isinstance(m, torch.nn.MultiheadAttention):
+                m.dropout = 0.0  # attention-weight dropout, a float on the module
     train = MotionData(corpus, "train", model)
     train.stats = model_stats(corpus, model, train)
     model.normalizer.set(train.stats)
