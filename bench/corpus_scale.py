@@ -112,7 +112,7 @@ def child_startup(corpus_dir: str) -> dict:
     from signgen.config import load_config
     from signgen.corpus import Corpus
     from signgen.motion.model import MotionModel
-    from signgen.motion.train import MotionData, MotionTrainConfig, model_stats
+    from signgen.motion.train import MotionData, MotionTrainConfig, fit_to_corpus, model_stats
 
     t = {"start": time.perf_counter()}
     corpus = Corpus(corpus_dir)
@@ -120,8 +120,7 @@ def child_startup(corpus_dir: str) -> dict:
     corpus.store()
     t["store"] = time.perf_counter()
     cfg = load_config(MotionTrainConfig, "S", group="motion")
-    cfg.model.languages = corpus.signed_languages
-    cfg.model.text.alphabet = "".join(sorted({c for s in corpus.samples for c in " ".join(s.text.lower().split())}))
+    fit_to_corpus(cfg.model, corpus, corpus_dir)
     torch.manual_seed(0)
     model = MotionModel(cfg.model)
     train, val = MotionData(corpus, "train", model), MotionData(corpus, "val", model)
@@ -141,14 +140,13 @@ def child_pipeline(corpus_dir: str, batches: int) -> dict:
     from signgen.config import load_config
     from signgen.corpus import Corpus
     from signgen.motion.model import MotionModel
-    from signgen.motion.train import MotionData, MotionLoss, MotionTrainConfig, global_batch_share, model_stats
+    from signgen.motion.train import MotionData, MotionLoss, MotionTrainConfig, fit_to_corpus, global_batch_share, model_stats
     from signgen.train.loop import Task, batch_loader
+    from timing import steps_per_second
 
     corpus = Corpus(corpus_dir)
     cfg = load_config(MotionTrainConfig, "S", group="motion")
-    cfg.model.languages = corpus.signed_languages
-    cfg.model.text.alphabet = "".join(sorted({c for s in corpus.samples for c in " ".join(s.text.lower().split())}))
-    cfg.model.letter_durations = False  # the repeated rows carry no letter timing (like How2Sign)
+    fit_to_corpus(cfg.model, corpus, corpus_dir)  # the repeated rows carry no letter timing (like How2Sign): letter_durations off
     torch.manual_seed(0)
     model = MotionModel(cfg.model)
     train = MotionData(corpus, "train", model)
@@ -171,14 +169,7 @@ def child_pipeline(corpus_dir: str, batches: int) -> dict:
     loss_module = MotionLoss(model)
     opt = torch.optim.AdamW(loss_module.parameters(), lr=1e-4)
     b = batch(0, 0)
-    for i in range(7):
-        if i == 2:
-            t0 = time.perf_counter()
-        loss, _ = loss_module(b)
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
-    steps_per_s = 5 / (time.perf_counter() - t0)
+    steps_per_s = steps_per_second(loss_module, opt, [b] * 7, warmup=2)
     result["model"] = {"steps_per_s": steps_per_s, "samples_per_s": steps_per_s * cfg.train.batch_size,
                        "frames_in_batch": int(b["frame_mask"].sum()), "padded_length": int(b["frame_mask"].shape[1]),
                        "torch_threads": torch.get_num_threads()}

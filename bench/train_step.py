@@ -9,14 +9,14 @@ training draws them, timed after 5 warm-up steps:
 from __future__ import annotations
 
 import argparse
-import time
 
 import torch
 
 from signgen.config import load_config
 from signgen.corpus import Corpus
 from signgen.motion.model import MotionModel
-from signgen.motion.train import MotionData, MotionLoss, MotionTrainConfig, global_batch_share, model_stats
+from signgen.motion.train import MotionData, MotionLoss, MotionTrainConfig, fit_to_corpus, global_batch_share, model_stats
+from timing import steps_per_second
 
 
 def main() -> None:
@@ -31,8 +31,7 @@ def main() -> None:
     cfg = load_config(MotionTrainConfig, args.config, args.overrides, group="motion")
     corpus = Corpus(args.corpus)
     corpus.store()
-    cfg.model.languages = corpus.signed_languages
-    cfg.model.text.alphabet = "".join(sorted({c for s in corpus.samples for c in " ".join(s.text.lower().split())}))
+    fit_to_corpus(cfg.model, corpus, args.corpus)
     torch.manual_seed(0)
     model = MotionModel(cfg.model)
     if args.no_dropout:
@@ -48,15 +47,7 @@ def main() -> None:
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.train.lr)
     batches = [train.batch(*global_batch_share(train, cfg, s, 0, 1), cfg.augment, cfg.augment_prob)
                for s in range(args.steps + 5)]
-    start = 0.0
-    for i, b in enumerate(batches):
-        if i == 5:
-            start = time.perf_counter()
-        loss, _ = loss_fn(b)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    rate = args.steps / (time.perf_counter() - start)
+    rate = steps_per_second(loss_fn, opt, batches, warmup=5)
     dropout = "off" if args.no_dropout else f"denoiser {cfg.model.denoiser.dropout:g}, text encoder as built"
     print(f"{args.config}: {rate:.2f} steps/s (batch {cfg.train.batch_size}, dropout {dropout}, "
           f"{torch.get_num_threads()} torch threads)")

@@ -333,6 +333,19 @@ def test_character_encoder_marks_doubled_letters():
     torch.testing.assert_close(plain[1], marked[1])  # and leaves a text without one alone
 
 
+def test_character_encoder_dropout_is_configured():
+    """`text.dropout` reaches every layer: 0 makes training-mode encodings deterministic, 0.5 does not."""
+    from signgen.text.encoders import CharTextEncoder
+
+    for p in (0.0, 0.5):
+        torch.manual_seed(0)
+        enc = CharTextEncoder(TextEncoderConfig(kind="char", alphabet=" ehlo", dim=16, layers=2, heads=2, dropout=p)).train()
+        assert {m.p for m in enc.modules() if isinstance(m, torch.nn.Dropout)} == {p}
+        a, _ = enc(["hello"])
+        b, _ = enc(["hello"])
+        assert torch.equal(a, b) == (p == 0.0)
+
+
 def test_loss_weights_hand_location_on_its_own():
     from signgen.motion.model import joint_weights
     from signgen.pose.skeleton import component_slices, joint_index

@@ -218,6 +218,23 @@ def _check_texts(corpus: Corpus, corpus_dir, model: MotionModel) -> None:
                            "model.text.alphabet builds it from the corpus)")
 
 
+def fit_to_corpus(mcfg: MotionConfig, corpus: Corpus, name: str | Path) -> list[str]:
+    """Fill in what a motion config takes from its corpus: the sign languages, the character alphabet (for a
+    letter encoder, unless set), and letter durations turned off where the encoder or the corpus cannot carry them.
+    Returns a line for each option turned off."""
+    notes = []
+    mcfg.languages = corpus.signed_languages
+    if reads_letters(mcfg.text.kind) and not mcfg.text.alphabet:
+        mcfg.text.alphabet = "".join(sorted({c for s in corpus.samples for c in " ".join(s.text.lower().split())}))
+    if mcfg.letter_durations and not reads_letters(mcfg.text.kind):
+        notes.append(f"letter_durations needs a letter encoder (text.kind={mcfg.text.kind}); training with letter_durations=false")
+        mcfg.letter_durations = False
+    if mcfg.letter_durations and not any(s.char_durations() is not None for s in corpus.split("train")):
+        notes.append(f"{name}: no letter timing (manifest `durations`) in the train split; training with letter_durations=false")
+        mcfg.letter_durations = False
+    return notes
+
+
 def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | Path, progress: bool = True) -> Path:
     from ..render.avatar import AvatarRenderer
     from ..video import contact_sheet
@@ -225,15 +242,8 @@ def train_motion(corpus_dir: str | Path, cfg: MotionTrainConfig, out_dir: str | 
     corpus = Corpus(corpus_dir)
     corpus.store(progress=progress)  # built (with a progress bar) the first time, or when the corpus changed
     mcfg = cfg.model
-    mcfg.languages = corpus.signed_languages
-    if reads_letters(mcfg.text.kind) and not mcfg.text.alphabet:
-        mcfg.text.alphabet = "".join(sorted({c for s in corpus.samples for c in " ".join(s.text.lower().split())}))
-    if mcfg.letter_durations and not reads_letters(mcfg.text.kind):
-        print(f"letter_durations needs a letter encoder (text.kind={mcfg.text.kind}); training with letter_durations=false")
-        mcfg.letter_durations = False
-    if mcfg.letter_durations and not any(s.char_durations() is not None for s in corpus.split("train")):
-        print(f"{corpus_dir}: no letter timing (manifest `durations`) in the train split; training with letter_durations=false")
-        mcfg.letter_durations = False
+    for note in fit_to_corpus(mcfg, corpus, corpus_dir):
+        print(note)
     torch.manual_seed(cfg.train.seed)
     model = MotionModel(mcfg)
     _check_texts(corpus, corpus_dir, model)

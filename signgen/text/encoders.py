@@ -27,6 +27,9 @@ class TextEncoderConfig:
     layers: int = 2
     heads: int = 4
     lowercase: bool = True
+    # dropout inside the character transformer's layers (0 = off: on 2 CPU cores dropout's masks cost about a
+    # tenth of a training step of the S preset; bench/train_step.py)
+    dropout: float = 0.1
     # Add a learned "same letter as the one before" embedding to each character (zero at the start), so a
     # doubled letter is told from a held one at the input: fingerspelling marks the second of two equal letters
     # with a movement of its own, which a small encoder otherwise has to discover from its neighbours.
@@ -84,7 +87,7 @@ class CharTextEncoder(TextEncoder):
         self.dim, self.max_length = cfg.dim, cfg.max_length
         self.embed = nn.Embedding(len(self.vocab) + 2, cfg.dim, padding_idx=0)
         self.pos = nn.Embedding(cfg.max_length, cfg.dim)
-        layer = nn.TransformerEncoderLayer(cfg.dim, cfg.heads, cfg.dim * 4, dropout=0.1, batch_first=True, norm_first=True)
+        layer = nn.TransformerEncoderLayer(cfg.dim, cfg.heads, cfg.dim * 4, dropout=cfg.dropout, batch_first=True, norm_first=True)
         self.encoder = nn.TransformerEncoder(layer, cfg.layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(cfg.dim)
         if cfg.mark_repeats:
