@@ -30,8 +30,8 @@ class MotionTrainConfig:
     val_samples: int = 4  # validation texts sampled into the contact sheet
     backtranslator: str = ""  # a back-translator directory: validation also reports back-translation CER
     # validation texts generated and back-translated for that CER (the first ones of the val split). 256 takes all
-    # 194 of the starter corpus's, about 30 s a validation at 4 sampling steps on 2 cores: on its first 48 two runs
-    # differed by 9 points where the whole split read them within 1.5 (docs/benchmarks.md, issue 19)
+    # 194 of the starter corpus's, about 16 s a validation at 4 sampling steps on 2 cores: on its first 48 a run
+    # read 2.5 points better than the shipped model where all 194 read it 7 points worse (docs/benchmarks.md, issue 19)
     val_backtranslate: int = 256
     # Length grouping: draw this many batches' worth of random samples, sort them by length and train on one
     # group of batch_size, so a batch is padded to similar lengths (every sample stays equally likely). On the
