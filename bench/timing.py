@@ -18,6 +18,6 @@ def steps_per_second(loss_module, opt, batches: Iterable[dict], warmup: int) -> 
         loss.backward()
         opt.step()
         count += i >= warmup
-    if start is None or not count:
+    if start is None:  # set at the first timed step, so count >= 1 below
         raise ValueError(f"steps_per_second: {warmup} warm-up steps leave nothing to time")
     return count / (time.perf_counter() - start)

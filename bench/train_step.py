@@ -48,7 +48,8 @@ def main() -> None:
     batches = [train.batch(*global_batch_share(train, cfg, s, 0, 1), cfg.augment, cfg.augment_prob)
                for s in range(args.steps + 5)]
     rate = steps_per_second(loss_fn, opt, batches, warmup=5)
-    dropout = "off" if args.no_dropout else f"denoiser {cfg.model.denoiser.dropout:g}, text encoder as built"
+    text = f"{cfg.model.text.dropout:g}" if cfg.model.text.kind == "char" else "as built"  # only the char encoder reads text.dropout
+    dropout = "off" if args.no_dropout else f"denoiser {cfg.model.denoiser.dropout:g}, text encoder {text}"
     print(f"{args.config}: {rate:.2f} steps/s (batch {cfg.train.batch_size}, dropout {dropout}, "
           f"{torch.get_num_threads()} torch threads)")
 
