@@ -387,3 +387,36 @@ def test_v_prediction_returns_x0_through_the_skip(tiny_model, tmp_path):
     cfg.diffusion.prediction = "eps"
     with pytest.raises(SigngenError, match="diffusion.prediction"):
         MotionModel(cfg)
+
+
+def test_frames_per_token_groups_frames_and_ignores_padding(small_corpus, tmp_path):
+    """denoiser.frames_per_token=2: the transformer reads and writes two frames a token (half the tokens), an odd
+    frame count is padded and cropped, padding never changes the real frames' output, and the model trains,
+    saves, loads and samples like any other."""
+    out = tmp_path / "p2"
+    assert main(["train", "motion", "--corpus", str(small_corpus.root), "--config", "tiny", "-o", str(out), "--quiet",
+                 "model.denoiser.frames_per_token=2"]) == 0
+    model = MotionModel.from_pretrained(out / "model")
+    j = model.cfg.joints
+    assert model.cfg.denoiser.frames_per_token == 2 and model.pose_in.in_features == 2 * j * 3
+    assert model.frame_pos.num_embeddings == model.cfg.denoiser.max_frames // 2 and model.pose_out.out_features == 2 * j * 3
+    lang = model.cfg.languages[0]
+    cond = model.encode_text(["abc"], [lang])
+    t = torch.tensor([300])
+    x = torch.randn(1, 9, j, 3)
+    mask = torch.ones(1, 9, dtype=torch.bool)
+    padded_x = torch.cat([x, torch.zeros(1, 4, j, 3)], 1)
+    padded_mask = torch.cat([mask, torch.zeros(1, 4, dtype=torch.bool)], 1)
+    with torch.no_grad():
+        x0, vis = model(x, t, cond, mask)
+        x0_pad, vis_pad = model(padded_x, t, cond, padded_mask)
+    assert x0.shape == (1, 9, j, 3) and vis.shape == (1, 9, j)  # 9 frames: 5 tokens, the last half padding, cropped
+    torch.testing.assert_close(x0_pad[:, :9], x0, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(vis_pad[:, :9], vis, atol=1e-5, rtol=1e-4)
+    word = model.cfg.text.alphabet.replace(" ", "")[:4]
+    poses, _, fm = sample(model, [word, word[:2]], [lang] * 2, frames=[15, 8], steps=2)
+    assert poses.shape[:2] == (2, 15) and fm.sum(1).tolist() == [15, 8]
+    cfg = copy.deepcopy(model.cfg)
+    cfg.denoiser.frames_per_token = 0
+    with pytest.raises(SigngenError, match="frames_per_token"):
+        MotionModel(cfg)

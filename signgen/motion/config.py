@@ -15,6 +15,9 @@ class DenoiserConfig:
     ff_mult: int = 4
     dropout: float = 0.1
     max_frames: int = 256  # longest sequence the positional table covers (10 s at 25 fps)
+    # Frames per transformer token: 2 reads and writes the poses two frames to a token (a linear patch in time,
+    # as DiT patches an image), so the transformer runs over half as many tokens. The loss stays per frame.
+    frames_per_token: int = 1
     # Monotonic alignment prior on the frame->text cross-attention: frame t of T prefers the token near
     # position t/T * L (a Gaussian bias, sigma in tokens). 0 turns it off. Signing, and fingerspelling most
     # of all, follows the text left to right; the prior lets a small model find that order in few steps.

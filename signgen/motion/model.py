@@ -36,19 +36,22 @@ class MotionModel(nn.Module):
         self.language = nn.Embedding(len(cfg.languages) + 1, d)
         self.time_proj = Timesteps(d, flip_sin_to_cos=True, downscale_freq_shift=0)
         self.time_embed = TimestepEmbedding(d, d)
-        self.pose_in = nn.Linear(j * 3, d)
+        p = cfg.denoiser.frames_per_token
+        if p < 1:
+            raise SigngenError(f"denoiser.frames_per_token={p}: give 1 or more")
+        self.pose_in = nn.Linear(p * j * 3, d)
         if cfg.denoiser.aligned_input:
             if cfg.denoiser.align_sigma <= 0:
                 raise SigngenError("denoiser.aligned_input needs denoiser.align_sigma > 0")
             self.aligned_in = nn.Linear(d, d)
-        self.frame_pos = nn.Embedding(cfg.denoiser.max_frames, d)
+        self.frame_pos = nn.Embedding(-(-cfg.denoiser.max_frames // p), d)  # one row per token
         layer = nn.TransformerDecoderLayer(
             d, cfg.denoiser.heads, d * cfg.denoiser.ff_mult, cfg.denoiser.dropout, batch_first=True, norm_first=True
         )
         self.blocks = nn.TransformerDecoder(layer, cfg.denoiser.layers)
         self.norm = nn.LayerNorm(d)
-        self.pose_out = nn.Linear(d, j * 3)
-        self.visibility_out = nn.Linear(d, j)
+        self.pose_out = nn.Linear(d, p * j * 3)
+        self.visibility_out = nn.Linear(d, p * j)
         self.duration = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, 1))
         if cfg.letter_durations:
             if not reads_letters(cfg.text.kind) or cfg.denoiser.align_sigma <= 0:
@@ -173,24 +176,34 @@ class MotionModel(nn.Module):
         b, frames = x_t.shape[:2]
         if frames > self.cfg.denoiser.max_frames:
             raise SigngenError(f"{frames} frames exceed this model's maximum of {self.cfg.denoiser.max_frames}")
-        h = self.pose_in(x_t.reshape(b, frames, -1)) + self.frame_pos(torch.arange(frames, device=x_t.device))[None]
-        logits = self.alignment_logits(frame_mask, cond["mask"], positions) if self.cfg.denoiser.align_sigma > 0 else None
+        p = self.cfg.denoiser.frames_per_token
+        x_in, token_mask, token_positions = x_t, frame_mask, positions
+        if p > 1:  # group the frames p to a token (the last group padded)
+            pad = -frames % p
+            x_in = torch.nn.functional.pad(x_t, (0, 0, 0, 0, 0, pad)).reshape(b, (frames + pad) // p, -1)
+            token_mask = torch.nn.functional.pad(frame_mask, (0, pad)).reshape(b, -1, p).any(-1)
+            if positions is not None:  # a token sits where its frames sit, on average
+                token_positions = torch.nn.functional.pad(positions, (0, pad), mode="replicate").reshape(b, -1, p).mean(-1)
+        tokens = x_in.shape[1]
+        h = self.pose_in(x_in.reshape(b, tokens, -1)) + self.frame_pos(torch.arange(tokens, device=x_t.device))[None]
+        logits = self.alignment_logits(token_mask, cond["mask"], token_positions) if self.cfg.denoiser.align_sigma > 0 else None
         if self.cfg.denoiser.aligned_input:  # each frame starts from the text tokens the prior aligns it with
             h = h + self.aligned_in(torch.softmax(logits, -1).to(h.dtype) @ cond["tokens"])
         cond_token = self.time_embed(self.time_proj(t).to(h.dtype)) + self.language(cond["lang"])  # (B, D)
         h = torch.cat([cond_token[:, None], h], 1)  # the condition token sits in front of the frames
-        keep = torch.cat([torch.ones(b, 1, dtype=torch.bool, device=h.device), frame_mask], 1)
+        keep = torch.cat([torch.ones(b, 1, dtype=torch.bool, device=h.device), token_mask], 1)
         if logits is None:
             h = self.blocks(h, cond["tokens"], tgt_key_padding_mask=~keep, memory_key_padding_mask=~cond["mask"])
         else:  # the bias already holds -inf on padded text tokens
             bias = self.alignment_bias(logits, cond["mask"]).to(h.dtype)
             h = self.blocks(h, cond["tokens"], tgt_key_padding_mask=~keep, memory_mask=bias)
         h = self.norm(h[:, 1:])
-        out = self.pose_out(h).reshape(b, frames, -1, 3)
+        out = self.pose_out(h).reshape(b, tokens * p, -1, 3)[:, :frames]
+        vis = self.visibility_out(h).reshape(b, tokens * p, -1)[:, :frames]
         if self.cfg.diffusion.prediction == "v":
             a = self.alphas_cumprod[t.long()].to(out.dtype)[:, None, None, None]
             out = a.sqrt() * x_t - (1 - a).sqrt() * out
-        return out, self.visibility_out(h)
+        return out, vis
 
     # -- persistence --------------------------------------------------------------------------------
     def save_pretrained(self, directory: str | Path) -> None:
