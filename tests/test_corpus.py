@@ -220,7 +220,7 @@ def test_v2_corpus_covers_rare_words_pseudo_words_and_held_out_names(tmp_path):
         pose, _ = compose_timed(s.text, s.spoken_language, s.signed_language)
         assert 0.75 < s.frames / len(pose.body.data) < 1.33, (s.text, s.frames, len(pose.body.data))
     # the one-run motion recipe (docs/benchmarks.md, "Motion model in one run from scratch") at tiny scale: the S preset
-    # on this corpus (the shipped model is not this recipe's output; it is the nine-run chain)
+    # on this corpus (the shipped model is this recipe's output on the v1 starter corpus)
     from signgen.cli import main
     from signgen.motion.model import MotionModel
 

@@ -11,9 +11,10 @@ from signgen.pose import read_pose
 from signgen.video import read_video_frames
 
 MODELS = Path(__file__).resolve().parent.parent / "signgen" / "models"
-# Measured with the shipped letter reader: the motion model (pure, seed 0) reads at CER 0.271 on the 19 words
-# below (seed 1: 0.286; the same poses frozen at their first frame: 0.843).
-SHIPPED_WORD_CER = 0.42
+# Measured with the shipped letter reader: the motion model (one run of the S preset, 2026-12-08; pure, seed 0)
+# reads at CER 0.129 on the 19 words below (seed 1: 0.157; the same poses frozen at their first frame: 0.829; the
+# nine-run chain shipped before it: 0.214 at seeds 0 and 1).
+SHIPPED_WORD_CER = 0.30
 # The shipped reader on the six held-out names: CER 0.088 / 0.158 / 0.053 at 1x / 0.5x / 2x (misses are doubled
 # letters, which the lookup spells as one long letter, and last letters).
 SHIPPED_READER_CER = 0.20
@@ -104,7 +105,7 @@ def test_shipped_motion_model_spells_held_out_words():
 def test_shipped_motion_model_slides_the_second_l_of_hello():
     """The starter corpus signs the second of two equal letters with an outward slide of the signing arm
     (data_prep.starter.slide_double_letters, +0.24 shoulder widths there). The shipped model must show it for
-    "hello" (it measures +0.16 at seeds 0-3, bench/double_letters.py --text hello); a model without it
+    "hello" (it measures +0.17 to +0.19 at seeds 0-3, bench/double_letters.py --text hello); a model without it
     measures about 0, one long L."""
     from signgen.eval.letters import letter_moves, outward_wrist, predicted_letter_frames
     from signgen.motion.generate import generate_arrays
